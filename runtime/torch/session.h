@@ -1,0 +1,60 @@
+// trainkit torch: the LibTorch side of a run (data, model, optimizer, loss, one update), behind a header
+// that includes no LibTorch, so the rest of the host compiles fast.
+//
+//   auto session = make_session(manifest);          // reads data, builds model + optimizer, seeds RNGs
+//   session->step(observation);                      // one update; reports main/loss, main/accuracy
+//   session->evaluate("validation", "validation", observation);
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <dlpack/dlpack.h>
+
+#include "manifest/manifest.h"
+#include "trigger/observation.h"
+
+namespace trainkit {
+
+// Use as the trainer's handle on everything LibTorch does.
+class Session {
+ public:
+  virtual ~Session() = default;
+
+  // ceil(train examples / batch_size): the last partial batch is used.
+  virtual int64_t iterations_per_epoch() const = 0;
+  virtual int64_t train_size() const = 0;
+
+  // One optimizer update on the next batch (the epoch's order is drawn from the seeded generator when
+  // the epoch starts). Reports "main/loss" and "main/accuracy" of this batch into `observation`.
+  virtual void step(Observation& observation) = 0;
+
+  // Runs split ("validation" → the manifest's data.validation files) in eval mode without gradients and
+  // reports "<prefix>/main/loss" and "<prefix>/main/accuracy", means over every example of the split.
+  // Throws ConfigError when the manifest has no such split.
+  virtual void evaluate(const std::string& split, const std::string& prefix, Observation& observation) = 0;
+
+  // The optimizer's hyperparameters by name ("lr", "momentum", "weight_decay", "beta1", "beta2", "eps",
+  // "alpha", "lr_decay", ...), per parameter group.
+  virtual std::string optimizer_name() const = 0;
+  virtual size_t param_group_count() const = 0;
+  virtual std::optional<double> hyperparameter(size_t group, const std::string& name) const = 0;
+  virtual bool set_hyperparameter(size_t group, const std::string& name, double value) = 0;
+
+  // The model's parameters as borrowed CPU DLTensors (valid until the next step or state load).
+  virtual size_t parameter_count() const = 0;
+  virtual bool parameter(size_t index, const char** name, DLTensor* out) = 0;
+  virtual bool gradient(size_t index, DLTensor* out) = 0;
+
+
+  // Short description for `trainkit validate` ("mlp 784-256-10, 203530 parameters; sgd lr=0.05 ...").
+  virtual std::string describe() const = 0;
+};
+
+// Builds the session: sets threads and seeds, reads the data, builds the model and the optimizer.
+// Throws ConfigError for bad data paths, model files or optimizer names.
+std::unique_ptr<Session> make_session(const Manifest& manifest);
+
+}  // namespace trainkit

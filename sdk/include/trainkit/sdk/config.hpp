@@ -1,0 +1,125 @@
+// trainkit SDK: typed access to one extension's validated options.
+//
+//   tk::Config cfg(raw);
+//   auto filename = cfg.get_string("filename");   // the declared default when the manifest omits it
+//   auto keys = cfg.get_string_list("keys");
+//
+// The host validated the manifest against the class's declared options before create, so a getter only
+// throws for an option the class did not declare or one with no default that the manifest left out.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "../abi.h"
+#include "error.hpp"
+
+namespace tk {
+
+// Declares one option; use in a class's spec().options list.
+namespace option {
+inline tk_option_decl make(const char* name, tk_option_type type, const char* def, const char* doc,
+                           uint32_t flags = 0) {
+  return tk_option_decl{sizeof(tk_option_decl), name, type, flags, def, doc};
+}
+inline tk_option_decl boolean(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_BOOL, def, doc); }
+inline tk_option_decl integer(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_INT, def, doc); }
+inline tk_option_decl real(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_FLOAT, def, doc); }
+inline tk_option_decl string(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_STRING, def, doc); }
+inline tk_option_decl string_list(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_STRING_LIST, def, doc); }
+inline tk_option_decl real_list(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_FLOAT_LIST, def, doc); }
+inline tk_option_decl integer_list(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_INT_LIST, def, doc); }
+inline tk_option_decl trigger(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_TRIGGER, def, doc); }
+inline tk_option_decl required(tk_option_decl d) { d.flags |= TK_OPTION_REQUIRED; return d; }
+}  // namespace option
+
+// Use to read options in an extension's constructor.
+class Config {
+ public:
+  explicit Config(const tk_config* raw) : raw_(raw) {}
+
+  std::string instance_name() const { return raw_->instance_name ? raw_->instance_name : ""; }
+
+  std::optional<bool> find_bool(const char* name) const {
+    int32_t v = 0;
+    return found(raw_->get_bool(raw_, name, &v), name) ? std::optional<bool>(v != 0) : std::nullopt;
+  }
+  std::optional<int64_t> find_int(const char* name) const {
+    int64_t v = 0;
+    return found(raw_->get_i64(raw_, name, &v), name) ? std::optional<int64_t>(v) : std::nullopt;
+  }
+  std::optional<double> find_float(const char* name) const {
+    double v = 0;
+    return found(raw_->get_f64(raw_, name, &v), name) ? std::optional<double>(v) : std::nullopt;
+  }
+  std::optional<std::string> find_string(const char* name) const {
+    const char* v = nullptr;
+    return found(raw_->get_str(raw_, name, &v), name) ? std::optional<std::string>(v) : std::nullopt;
+  }
+
+  bool get_bool(const char* name) const { return require(find_bool(name), name); }
+  int64_t get_int(const char* name) const { return require(find_int(name), name); }
+  double get_float(const char* name) const { return require(find_float(name), name); }
+  std::string get_string(const char* name) const { return require(find_string(name), name); }
+
+  std::vector<std::string> get_string_list(const char* name) const {
+    std::vector<std::string> out;
+    for (size_t i = 0, n = list_size(name); i < n; ++i) {
+      const char* v = nullptr;
+      detail::check(raw_->get_list_str(raw_, name, i, &v), name);
+      out.emplace_back(v);
+    }
+    return out;
+  }
+  std::vector<double> get_float_list(const char* name) const {
+    std::vector<double> out;
+    for (size_t i = 0, n = list_size(name); i < n; ++i) {
+      double v = 0;
+      detail::check(raw_->get_list_f64(raw_, name, i, &v), name);
+      out.push_back(v);
+    }
+    return out;
+  }
+  std::vector<int64_t> get_int_list(const char* name) const {
+    std::vector<int64_t> out;
+    for (size_t i = 0, n = list_size(name); i < n; ++i) {
+      int64_t v = 0;
+      detail::check(raw_->get_list_i64(raw_, name, i, &v), name);
+      out.push_back(v);
+    }
+    return out;
+  }
+  bool has(const char* name) const {
+    size_t n = 0;
+    const char* s = nullptr;
+    int32_t b = 0;
+    int64_t i = 0;
+    double d = 0;
+    return raw_->get_str(raw_, name, &s) == TK_OK || raw_->get_i64(raw_, name, &i) == TK_OK ||
+           raw_->get_f64(raw_, name, &d) == TK_OK || raw_->get_bool(raw_, name, &b) == TK_OK ||
+           raw_->get_list_size(raw_, name, &n) == TK_OK;
+  }
+
+ private:
+  static bool found(tk_status s, const char* name) {
+    if (s == TK_NOT_FOUND) return false;
+    detail::check(s, name);
+    return true;
+  }
+  template <class T>
+  static T require(const std::optional<T>& v, const char* name) {
+    if (!v) throw Error(TK_ERR_INVALID, "option \"", name, "\" has no value and no default");
+    return *v;
+  }
+  size_t list_size(const char* name) const {
+    size_t n = 0;
+    if (!found(raw_->get_list_size(raw_, name, &n), name)) return 0;
+    return n;
+  }
+
+  const tk_config* raw_;
+};
+
+}  // namespace tk

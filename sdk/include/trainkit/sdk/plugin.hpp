@@ -1,0 +1,163 @@
+// trainkit SDK: write an extension as a C++ class; TK_PLUGIN turns it into the C ABI.
+//
+//   class MeanLoss final : public tk::Extension {
+//    public:
+//     static tk::ClassSpec spec() {
+//       return {"mean_loss", "reports a moving average of main/loss", "1 iteration", TK_PRIORITY_EDITOR,
+//               0, {tk::option::real("decay", "0.9", "weight of the old average")}, /*state_version=*/1};
+//     }
+//     MeanLoss(const tk::Config& cfg, const tk::Host& host) : Extension(host), decay_(cfg.get_float("decay")) {}
+//     void call(tk::Context& ctx) override { ... host().report("main/loss_avg", avg_); }
+//     void visit(tk::StateVisitor& v) override { v("avg", avg_); }
+//    private:
+//     double decay_, avg_ = 0;
+//   };
+//   TK_PLUGIN("org.example.mean_loss", "1.0.0", "Moving average of the loss", MeanLoss)
+//
+// Every exception thrown from the class is caught at the edge and returned as a status with its message.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../abi.h"
+#include "config.hpp"
+#include "error.hpp"
+#include "host.hpp"
+#include "state.hpp"
+
+#if defined(__GNUC__)
+#define TK_EXPORT __attribute__((visibility("default")))
+#else
+#define TK_EXPORT
+#endif
+
+#ifndef TK_PLUGIN_LIBTORCH_VERSION
+#define TK_PLUGIN_LIBTORCH_VERSION nullptr
+#endif
+
+namespace tk {
+
+// Use as the value of an extension class's static spec(): how the class presents itself to the host.
+struct ClassSpec {
+  const char* name;
+  const char* description;
+  const char* trigger = "1 iteration";
+  int32_t priority = TK_PRIORITY_READER;
+  uint32_t flags = 0;
+  std::vector<tk_option_decl> options = {};
+  uint32_t state_version = 0;         // 0: the class keeps no state
+  uint32_t oldest_state_version = 0;  // 0: same as state_version
+};
+
+// Use as the base of every extension class; override what the class needs.
+class Extension {
+ public:
+  explicit Extension(const Host& host) : host_(host) {}
+  virtual ~Extension() = default;
+  virtual void initialize(Context&) {}
+  virtual void call(Context&) = 0;
+  virtual void on_error(Context&, const char* /*what*/) {}
+  virtual void finalize(Context&) {}
+  virtual void visit(StateVisitor&) {}
+
+ protected:
+  const Host& host() const { return host_; }
+
+ private:
+  Host host_;
+};
+
+namespace detail {
+
+inline const tk_host*& plugin_host() {
+  static const tk_host* host = nullptr;
+  return host;
+}
+
+// The C vtable of one class; trampolines recover the object and stop every exception.
+template <class T>
+struct ClassTrampolines {
+  static tk_status create(const tk_extension_class*, const tk_config* config, const tk_host* host, void** out,
+                          tk_error* err) noexcept {
+    return guarded(err, [&] { *out = static_cast<Extension*>(new T(Config(config), Host(host))); });
+  }
+  static void destroy(void* self) noexcept { delete static_cast<Extension*>(self); }
+  static tk_status initialize(void* self, const tk_context* c, tk_error* err) noexcept {
+    return guarded(err, [&] { Context ctx(c); static_cast<Extension*>(self)->initialize(ctx); });
+  }
+  static tk_status call(void* self, const tk_context* c, tk_error* err) noexcept {
+    return guarded(err, [&] { Context ctx(c); static_cast<Extension*>(self)->call(ctx); });
+  }
+  static tk_status on_error(void* self, const tk_context* c, const char* what, tk_error* err) noexcept {
+    return guarded(err, [&] { Context ctx(c); static_cast<Extension*>(self)->on_error(ctx, what); });
+  }
+  static tk_status finalize(void* self, const tk_context* c, tk_error* err) noexcept {
+    return guarded(err, [&] { Context ctx(c); static_cast<Extension*>(self)->finalize(ctx); });
+  }
+  static tk_status visit_state(void* self, const tk_state_visitor* v, tk_error* err) noexcept {
+    return guarded(err, [&] { StateVisitor visitor(v); static_cast<Extension*>(self)->visit(visitor); });
+  }
+
+  // Built once, on first use (after init, on the main thread), and kept until exit.
+  static const tk_extension_class* get() {
+    static const ClassSpec spec = T::spec();
+    static const tk_extension_class cls = {
+        sizeof(tk_extension_class),
+        spec.name,
+        spec.description,
+        spec.trigger,
+        spec.priority,
+        spec.flags,
+        spec.options.empty() ? nullptr : spec.options.data(),
+        spec.options.size(),
+        spec.state_version,
+        spec.oldest_state_version != 0 ? spec.oldest_state_version : spec.state_version,
+        &create,
+        &destroy,
+        &initialize,
+        &call,
+        &on_error,
+        &finalize,
+        spec.state_version != 0 ? &visit_state : nullptr,
+    };
+    return &cls;
+  }
+};
+
+template <class... Classes>
+struct PluginTrampolines {
+  static tk_status init(const tk_host* host, tk_error* err) noexcept {
+    plugin_host() = host;
+    return guarded(err, [] { (ClassTrampolines<Classes>::get(), ...); });
+  }
+  static void deinit() noexcept { plugin_host() = nullptr; }
+  static size_t class_count() noexcept { return sizeof...(Classes); }
+  static const tk_extension_class* get_class(size_t index) noexcept {
+    const tk_extension_class* all[] = {ClassTrampolines<Classes>::get()...};
+    return index < sizeof...(Classes) ? all[index] : nullptr;
+  }
+};
+
+}  // namespace detail
+}  // namespace tk
+
+// Defines the plugin's descriptor, its one exported entry symbol and the "tkplugin" marker section.
+// ID is reverse-DNS ("org.example.mean_loss"), VERSION the plugin's semver; then the extension classes.
+#define TK_PLUGIN(ID, VERSION, DESCRIPTION, ...)                                                         \
+  static const tk_plugin_descriptor tk_plugin_descriptor_ = {                                            \
+      sizeof(tk_plugin_descriptor), ID, VERSION, nullptr, nullptr, DESCRIPTION, TK_PLUGIN_LIBTORCH_VERSION}; \
+  __attribute__((section(TK_PLUGIN_SECTION_NAME), used)) static const char tk_plugin_marker_[] =        \
+      "trainkit plugin ABI 1";                                                                           \
+  extern "C" TK_EXPORT const tk_plugin_entry trainkit_plugin_entry_v1;                                   \
+  const tk_plugin_entry trainkit_plugin_entry_v1 = {                                                     \
+      sizeof(tk_plugin_entry),                                                                           \
+      TK_ENTRY_MAGIC,                                                                                    \
+      {TK_ABI_MAJOR, TK_ABI_MINOR},                                                                      \
+      &tk_plugin_descriptor_,                                                                            \
+      &tk::detail::PluginTrampolines<__VA_ARGS__>::init,                                                 \
+      &tk::detail::PluginTrampolines<__VA_ARGS__>::deinit,                                               \
+      &tk::detail::PluginTrampolines<__VA_ARGS__>::class_count,                                          \
+      &tk::detail::PluginTrampolines<__VA_ARGS__>::get_class,                                            \
+  };
