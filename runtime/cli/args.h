@@ -1,0 +1,31 @@
+// trainkit cli: the command line, split into a command, positionals and options.
+//
+//   Args a = parse_args(argc, argv);   // ConfigError (exit 2) on an unknown option
+//   a.command == "run"; a.positionals[0] == "manifest.toml"; a.sets == {"trainer.stop=3 epoch"}
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trainkit::cli {
+
+struct Args {
+  std::string command;                 // run | validate | plugins | inspect | help | version
+  std::vector<std::string> positionals;
+  std::vector<std::string> sets;       // --set KEY=VALUE, in order
+  std::vector<std::string> dirs;       // plugins --dir DIR
+  std::optional<std::string> describe; // plugins --describe NAME
+  std::optional<std::string> out;      // run --out DIR
+  bool resume = false;                 // run --resume [PATH]
+  std::optional<std::string> resume_path;
+  bool json = false;                   // inspect --json
+  bool quiet = false;
+  bool verbose = false;
+};
+
+Args parse_args(int argc, char** argv);
+
+const char* usage();
+
+}  // namespace trainkit::cli

@@ -1,0 +1,82 @@
+#include "trainer/extension_instance.h"
+
+#include "core/error.h"
+
+namespace trainkit {
+namespace {
+
+tk_error empty_error() {
+  tk_error err{};
+  err.struct_size = sizeof(tk_error);
+  err.code = TK_OK;
+  err.message[0] = '\0';
+  return err;
+}
+
+// Marks which instance runs plugin code now, for log lines, and clears it when the call returns.
+class CurrentInstance {
+ public:
+  CurrentInstance(HostServices& s, const std::string& name) : s_(s) { s_.set_current_instance(name); }
+  ~CurrentInstance() { s_.set_current_instance(""); }
+
+ private:
+  HostServices& s_;
+};
+
+}  // namespace
+
+ExtensionInstance::ExtensionInstance(PlannedExtension planned, HostServices& services)
+    : planned_(std::move(planned)), services_(services) {
+  tk_error err = empty_error();
+  CurrentInstance current(services_, planned_.name);
+  tk_status s = planned_.cls->create(planned_.cls, planned_.options->view(), services_.host(), &instance_, &err);
+  // A create failure is the plugin rejecting its options: a configuration error, nothing trained.
+  TK_CHECK(s == TK_OK && instance_ != nullptr, ConfigError, describe_failure(s, err, "create"));
+}
+
+ExtensionInstance::~ExtensionInstance() {
+  if (instance_ != nullptr && planned_.cls->destroy != nullptr) {
+    CurrentInstance current(services_, planned_.name);
+    planned_.cls->destroy(instance_);
+  }
+}
+
+std::string ExtensionInstance::describe_failure(tk_status status, const tk_error& err, const char* call) const {
+  std::string message = err.message[0] != '\0' ? std::string(err.message) : str_cat("status ", status);
+  return str_cat("extension \"", planned_.name, "\" (", planned_.cls->name, " from ", planned_.plugin->id, " ",
+                 planned_.plugin->version, ") failed in ", call, ": ", message);
+}
+
+void ExtensionInstance::check(tk_status status, const tk_error& err, const char* call) const {
+  if (status != TK_OK) throw TrainingError(describe_failure(status, err, call));
+}
+
+void ExtensionInstance::initialize(const tk_context& ctx) {
+  if (planned_.cls->initialize == nullptr) return;
+  tk_error err = empty_error();
+  CurrentInstance current(services_, planned_.name);
+  check(planned_.cls->initialize(instance_, &ctx, &err), err, "initialize");
+}
+
+void ExtensionInstance::call(const tk_context& ctx) {
+  tk_error err = empty_error();
+  CurrentInstance current(services_, planned_.name);
+  check(planned_.cls->call(instance_, &ctx, &err), err, "call");
+}
+
+void ExtensionInstance::finalize(const tk_context& ctx) {
+  if (planned_.cls->finalize == nullptr) return;
+  tk_error err = empty_error();
+  CurrentInstance current(services_, planned_.name);
+  check(planned_.cls->finalize(instance_, &ctx, &err), err, "finalize");
+}
+
+std::string ExtensionInstance::on_error(const tk_context& ctx, const std::string& what) noexcept {
+  if (planned_.cls->on_error == nullptr) return "";
+  tk_error err = empty_error();
+  CurrentInstance current(services_, planned_.name);
+  tk_status s = planned_.cls->on_error(instance_, &ctx, what.c_str(), &err);
+  return s == TK_OK ? "" : describe_failure(s, err, "on_error");
+}
+
+}  // namespace trainkit

@@ -1,0 +1,51 @@
+// trainkit trainer: one created extension, with every call checked at the ABI edge.
+//
+//   ExtensionInstance ext(std::move(planned), services);   // calls the class's create
+//   ext.call(ctx);                                          // TrainingError naming instance, plugin, call
+//
+// The host-side half of "exceptions never cross the boundary": a failed status becomes an exception
+// here, with the plugin's message, the instance name, the plugin id and the call.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <trainkit/abi.h>
+
+#include "trainer/host_services.h"
+#include "trainer/plan.h"
+#include "trigger/summary.h"
+
+namespace trainkit {
+
+// Use to own a plugin-created instance for the whole run; destroys it on destruction.
+class ExtensionInstance {
+ public:
+  ExtensionInstance(PlannedExtension planned, HostServices& services);
+  ~ExtensionInstance();
+  ExtensionInstance(const ExtensionInstance&) = delete;
+  ExtensionInstance& operator=(const ExtensionInstance&) = delete;
+
+  const std::string& name() const { return planned_.name; }
+  const PlannedExtension& planned() const { return planned_; }
+  int64_t priority() const { return planned_.priority; }
+  bool wants_summary() const { return (planned_.cls->flags & TK_EXTENSION_WANTS_SUMMARY) != 0; }
+  DictSummary& summary() { return summary_; }
+
+  void initialize(const tk_context& ctx);
+  void call(const tk_context& ctx);
+  void finalize(const tk_context& ctx);
+  // Never throws: the error path must reach every instance. Returns "" or the failure message.
+  std::string on_error(const tk_context& ctx, const std::string& what) noexcept;
+
+ private:
+  void check(tk_status status, const tk_error& err, const char* call) const;
+  std::string describe_failure(tk_status status, const tk_error& err, const char* call) const;
+
+  PlannedExtension planned_;
+  HostServices& services_;
+  void* instance_ = nullptr;
+  DictSummary summary_;
+};
+
+}  // namespace trainkit

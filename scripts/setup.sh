@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian package trainkit needs, then configures and builds it with Ninja.
+# Usage: scripts/setup.sh [BUILD_DIR]   (default: build). Runs apt-get as root (via sudo when needed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD_DIR="${1:-build}"
+
+PACKAGES=(
+  g++ cmake ninja-build pkg-config
+  libtorch-dev python3-torch
+  libboost-dev libboost-filesystem-dev libboost-serialization-dev
+  libtomlplusplus-dev catch2 libdlpack-dev libxxhash-dev zlib1g-dev
+  dataset-fashion-mnist
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithDebInfo}" ${CMAKE_ARGS:-}
+cmake --build "$BUILD_DIR"
