@@ -11,6 +11,7 @@ PACKAGES=(
   libboost-dev libboost-filesystem-dev libboost-serialization-dev
   libtomlplusplus-dev catch2 libdlpack-dev libxxhash-dev zlib1g-dev
   dataset-fashion-mnist
+  nlohmann-json3-dev  # tests read the JSON logs with it
 )
 
 SUDO=""

@@ -53,7 +53,8 @@ class BoundOptions {
   tk_config config_{};
 };
 
-// Checks cfg.options against cls's declarations; `manifest_path` names the file in messages.
+// Checks cfg.options against cls's declarations (positions in the options name the file in messages) and
+// sets the view's instance_name to cfg.name.
 std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls);
 
 // Builds a TriggerSpec from an option value: a string ("2 epoch") or a table ({ at = [...] }, ...).

@@ -34,8 +34,9 @@ struct OptionValue {
   double f = 0;
   std::string s;
   std::vector<OptionValue> items;                       // kArray
-  std::vector<std::pair<std::string, OptionValue>> fields;  // kTable (e.g. a trigger table)
-  SourcePos pos;
+  std::vector<std::pair<std::string, OptionValue>> fields;  // kTable (e.g. a trigger table), in file order
+  SourcePos pos;                                        // where the value starts
+  SourcePos key_pos;                                    // where its key starts (table fields, extension options)
 };
 
 struct EarlyStopSpec {
@@ -133,5 +134,22 @@ Manifest load_manifest(const std::string& path, const std::vector<std::string>& 
 // Same, from text already in memory (tests); `path` is used for messages and for resolving relative paths.
 Manifest parse_manifest(const std::string& text, const std::string& path,
                         const std::vector<std::string>& overrides = {});
+
+// Helpers shared by the manifest and the option binding, so every message has one shape.
+
+// Parses one TOML value ("3", "[1, 2]", "{ every = \"5 min\" }"), every part placed at `pos`; nullopt when
+// the text is not a TOML value trainkit uses (dates and times are not).
+std::optional<OptionValue> parse_option_value(const std::string& text, const SourcePos& pos);
+
+// The start of a message: "manifest.toml:4:8: data.batch_size", or "--set data.batch_size" for an override.
+std::string locate(const SourcePos& pos, const std::string& key_path);
+
+// "an integer", "a string", ...: for "expected X, got Y".
+const char* describe_kind(OptionValue::Kind kind);
+
+// Throws ConfigError for the first field of `table` not in `known`, with a did-you-mean.
+// `table_path` is its dotted path ("trainer"; "" for the top level).
+void reject_unknown_keys(const OptionValue& table, const std::string& table_path,
+                         const std::vector<std::string>& known);
 
 }  // namespace trainkit

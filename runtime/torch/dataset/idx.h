@@ -1,4 +1,4 @@
-// trainkit torch data: readers for MNIST-family IDX files, straight from `.gz` or from the plain file.
+// trainkit torch dataset: readers for MNIST-family IDX files, straight from `.gz` or from the plain file.
 // Torch-free on purpose, so its tests and any tool that inspects a data set compile fast.
 //
 //   IdxSplit train = load_idx_split("/usr/share/datasets/fashion-mnist", "train", /*limit=*/0);
@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace trainkit::data {
+namespace trainkit::dataset {
 
 // Use for the raw contents of one IDX file of unsigned bytes.
 struct IdxArray {
@@ -45,4 +45,4 @@ std::string find_idx_file(const std::string& root, const std::string& name);
 // examples (0 = all), and checks that both hold the same number of records.
 IdxSplit load_idx_split(const std::string& root, const std::string& stem, int64_t limit = 0);
 
-}  // namespace trainkit::data
+}  // namespace trainkit::dataset

@@ -1,0 +1,31 @@
+// trainkit triggers: boundary arithmetic shared by the interval and schedule triggers.
+//
+//   floor_periods(0.3, 0.1) == 3          // Python's 0.3 // 0.1 is 2.0
+//   reached(3 / 10.0, 0.3)                // true
+//   first_iteration_reaching(1.5, 3) == 5 // 1.5 epochs at 3 it/epoch end inside iteration 5
+//
+// Note [Epoch boundaries in floating point]: epoch_detail is iteration / iterations_per_epoch in
+// binary floating point, and so is a period like 0.1 epoch. Chainer floors value / period directly,
+// so "0.1 epoch" at 10 it/epoch skips iterations 3, 5, 9, ... and fires twice at others. We count a
+// ratio that lies within a relative 1e-9 below a whole number as that whole number. The true ratio
+// of two neighbouring iterations differs by 1 / (iterations_per_epoch * period), far more than 1e-9
+// for any real run, so the snap only ever absorbs rounding, never a real iteration.
+#pragma once
+
+#include <cstdint>
+
+namespace trainkit {
+
+// floor(value / period) with the snap of Note [Epoch boundaries in floating point]; period > 0.
+int64_t floor_periods(double value, double period);
+
+// value >= point up to rounding (same snap); point > 0. For point <= 0 a plain comparison.
+bool reached(double value, double point);
+
+// Python's a // b for b > 0 (rounds toward minus infinity, unlike C++'s a / b).
+int64_t floor_div(int64_t a, int64_t b);
+
+// The first iteration >= 1 whose epoch_detail (iteration / iterations_per_epoch) reaches `epochs`.
+int64_t first_iteration_reaching(double epochs, double iterations_per_epoch);
+
+}  // namespace trainkit
