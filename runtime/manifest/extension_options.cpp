@@ -1,1 +1,468 @@
+#include "manifest/extension_options.h"
 
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <stdexcept>
+
+#include "core/error.h"
+#include "core/spelling.h"
+
+namespace trainkit {
+namespace {
+
+using Kind = OptionValue::Kind;
+using Value = BoundOptions::Value;
+
+[[noreturn]] void fail(const OptionValue& value, const std::string& key_path, const std::string& what) {
+  throw ConfigError(str_cat(locate(value.pos, key_path), ": ", what));
+}
+
+const OptionValue* field(const OptionValue& table, const std::string& key) {
+  for (const auto& [name, value] : table.fields)
+    if (name == key) return &value;
+  return nullptr;
+}
+
+double number_of(const OptionValue& value, const std::string& key_path) {
+  if (value.kind == Kind::kInt) return static_cast<double>(value.i);
+  expect_kind(value, key_path, Kind::kFloat);
+  return value.f;
+}
+
+const std::string& string_of(const OptionValue& value, const std::string& key_path) {
+  expect_kind(value, key_path, Kind::kString);
+  return value.s;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + names[i];
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Triggers
+
+TriggerSpec trigger_from_text(const OptionValue& value, const std::string& key_path) {
+  try {
+    return parse_trigger_text(value.s);
+  } catch (const std::invalid_argument& e) {
+    fail(value, key_path, e.what());
+  }
+}
+
+// min | max | auto; "auto" maximizes accuracies and minimizes the rest (Chainer's EarlyStoppingTrigger).
+bool read_maximize(const OptionValue& table, const std::string& path, const std::string& key) {
+  const OptionValue* mode = field(table, "mode");
+  if (!mode) return key.find("accuracy") != std::string::npos;
+  const std::string& m = string_of(*mode, path + ".mode");
+  if (m != "min" && m != "max" && m != "auto")
+    fail(*mode, path + ".mode", str_cat("must be \"min\", \"max\" or \"auto\", not \"", m, "\""));
+  return m == "max" || (m == "auto" && key.find("accuracy") != std::string::npos);
+}
+
+// The table forms are told apart by the one key that names them.
+std::string trigger_form(const OptionValue& table, const std::string& path) {
+  static const std::vector<std::string> forms = {"at", "best", "every", "once"};
+  std::vector<std::string> present;
+  for (const auto& form : forms)
+    if (field(table, form)) present.push_back(form);
+  if (present.size() == 1) return present[0];
+  if (present.empty()) {
+    reject_unknown_keys(table, path, forms);  // a misspelled form key gets its did-you-mean
+    fail(table, path, "an empty trigger table; give one of at, best, every, once");
+  }
+  fail(table, path, str_cat("give only one of at, best, every, once (found ", joined(present), ")"));
+}
+
+// { at = [1000, 5000], unit = "iteration" }: Chainer's ManualScheduleTrigger, which needs its unit.
+TriggerSpec manual_trigger(const OptionValue& table, const std::string& path) {
+  reject_unknown_keys(table, path, {"at", "unit"});
+  TriggerSpec spec;
+  spec.kind = TriggerKind::kManual;
+  const OptionValue* unit = field(table, "unit");
+  if (!unit) fail(table, path, "{ at = [...] } needs unit = \"iteration\" or \"epoch\"");
+  const std::string& unit_text = string_of(*unit, path + ".unit");
+  if (unit_text != "iteration" && unit_text != "epoch")
+    fail(*unit, path + ".unit",
+         str_cat("must be \"iteration\" or \"epoch\", not \"", unit_text, "\"", did_you_mean(unit_text, {"iteration", "epoch"})));
+  spec.unit = unit_text == "epoch" ? TriggerUnit::kEpoch : TriggerUnit::kIteration;
+  const OptionValue& at = *field(table, "at");
+  expect_kind(at, path + ".at", Kind::kArray);
+  if (at.items.empty()) fail(at, path + ".at", "must list at least one point");
+  for (size_t i = 0; i < at.items.size(); ++i) {
+    const std::string item_path = str_cat(path, ".at[", i, "]");
+    const double point = number_of(at.items[i], item_path);
+    if (!(point > 0)) fail(at.items[i], item_path, "must be > 0");
+    if (spec.unit == TriggerUnit::kIteration && point != std::floor(point))
+      fail(at.items[i], item_path, "iterations must be whole");
+    spec.points.push_back(point);
+  }
+  std::sort(spec.points.begin(), spec.points.end());
+  return spec;
+}
+
+// { best = "validation/main/accuracy", mode = "max", check = "1 epoch" }: fires when the key improves.
+TriggerSpec best_trigger(const OptionValue& table, const std::string& path) {
+  reject_unknown_keys(table, path, {"best", "mode", "check"});
+  TriggerSpec spec;
+  spec.kind = TriggerKind::kBest;
+  const OptionValue& best = *field(table, "best");
+  spec.key = string_of(best, path + ".best");
+  if (spec.key.empty()) fail(best, path + ".best", "must name an observation key");
+  spec.maximize = read_maximize(table, path, spec.key);
+  TriggerSpec check = parse_trigger_text("1 epoch");
+  if (const OptionValue* given = field(table, "check")) {
+    string_of(*given, path + ".check");
+    check = trigger_from_text(*given, path + ".check");
+    if (check.kind != TriggerKind::kInterval)
+      fail(*given, path + ".check", str_cat("expected \"N epoch\" or \"N iteration\", not \"", given->s, "\""));
+  }
+  spec.period = check.period;
+  spec.unit = check.unit;
+  return spec;
+}
+
+// { every = "30 min" } (or a number of seconds): wall-clock time.
+TriggerSpec time_trigger(const OptionValue& table, const std::string& path) {
+  reject_unknown_keys(table, path, {"every"});
+  TriggerSpec spec;
+  spec.kind = TriggerKind::kTime;
+  const OptionValue& every = *field(table, "every");
+  if (every.kind == Kind::kString) {
+    try {
+      spec.seconds = parse_duration(every.s);
+    } catch (const std::invalid_argument& e) {
+      fail(every, path + ".every", e.what());
+    }
+  } else {
+    spec.seconds = number_of(every, path + ".every");
+    if (!(spec.seconds > 0)) fail(every, path + ".every", "must be > 0 seconds");
+  }
+  return spec;
+}
+
+// { once = true, call_on_resume = false }
+TriggerSpec once_trigger(const OptionValue& table, const std::string& path) {
+  reject_unknown_keys(table, path, {"once", "call_on_resume"});
+  TriggerSpec spec;
+  spec.kind = TriggerKind::kOnce;
+  const OptionValue& once = *field(table, "once");
+  expect_kind(once, path + ".once", Kind::kBool);
+  if (!once.b) fail(once, path + ".once", "must be true (leave the extension out to never run it)");
+  if (const OptionValue* resume = field(table, "call_on_resume")) {
+    expect_kind(*resume, path + ".call_on_resume", Kind::kBool);
+    spec.call_on_resume = resume->b;
+  }
+  return spec;
+}
+
+TriggerSpec trigger_from_table(const OptionValue& table, const std::string& path) {
+  const std::string form = trigger_form(table, path);
+  TriggerSpec spec = form == "at"     ? manual_trigger(table, path)
+                     : form == "best" ? best_trigger(table, path)
+                     : form == "every" ? time_trigger(table, path)
+                                       : once_trigger(table, path);
+  spec.text = describe(spec);
+  return spec;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Declared options
+
+bool is_list(tk_option_type type) {
+  return type == TK_OPTION_STRING_LIST || type == TK_OPTION_FLOAT_LIST || type == TK_OPTION_INT_LIST;
+}
+
+tk_option_type item_type(tk_option_type list) {
+  return list == TK_OPTION_STRING_LIST ? TK_OPTION_STRING : list == TK_OPTION_FLOAT_LIST ? TK_OPTION_FLOAT : TK_OPTION_INT;
+}
+
+const char* expected_type(tk_option_type type) {
+  switch (type) {
+    case TK_OPTION_BOOL: return "a boolean";
+    case TK_OPTION_INT: return "an integer";
+    case TK_OPTION_FLOAT: return "a number";
+    case TK_OPTION_STRING: return "a string";
+    case TK_OPTION_STRING_LIST: return "a list of strings";
+    case TK_OPTION_FLOAT_LIST: return "a list of numbers";
+    case TK_OPTION_INT_LIST: return "a list of integers";
+    case TK_OPTION_TRIGGER: return "a trigger (a string such as \"1 epoch\" or a table)";
+  }
+  return "a value";
+}
+
+bool scalar_fits(const OptionValue& value, tk_option_type type) {
+  switch (type) {
+    case TK_OPTION_BOOL: return value.kind == Kind::kBool;
+    case TK_OPTION_INT: return value.kind == Kind::kInt;
+    case TK_OPTION_FLOAT: return value.kind == Kind::kInt || value.kind == Kind::kFloat;  // `0` means 0.0
+    case TK_OPTION_STRING: return value.kind == Kind::kString;
+    case TK_OPTION_TRIGGER: return value.kind == Kind::kString || value.kind == Kind::kTable;
+    default: return false;
+  }
+}
+
+// The part of `value` that does not fit `type` (the value itself or one list item), or nullptr.
+const OptionValue* misfit(const OptionValue& value, tk_option_type type) {
+  if (!is_list(type)) return scalar_fits(value, type) ? nullptr : &value;
+  if (value.kind != Kind::kArray) return &value;
+  for (const OptionValue& item : value.items)
+    if (!scalar_fits(item, item_type(type))) return &item;
+  return nullptr;
+}
+
+double as_double(const OptionValue& value) {
+  return value.kind == Kind::kInt ? static_cast<double>(value.i) : value.f;
+}
+
+// `value` already fits `type`; a trigger is checked in full here and kept as its canonical text.
+Value to_bound(const OptionValue& value, tk_option_type type, const std::string& key_path) {
+  Value out;
+  out.type = type;
+  switch (type) {
+    case TK_OPTION_BOOL: out.b = value.b; break;
+    case TK_OPTION_INT: out.i = value.i; break;
+    case TK_OPTION_FLOAT: out.f = as_double(value); break;
+    case TK_OPTION_STRING: out.s = value.s; break;
+    case TK_OPTION_STRING_LIST:
+      for (const auto& item : value.items) out.strings.push_back(item.s);
+      break;
+    case TK_OPTION_FLOAT_LIST:
+      for (const auto& item : value.items) out.floats.push_back(as_double(item));
+      break;
+    case TK_OPTION_INT_LIST:
+      for (const auto& item : value.items) out.ints.push_back(item.i);
+      break;
+    case TK_OPTION_TRIGGER: out.s = describe(trigger_from_option(value, key_path)); break;
+  }
+  return out;
+}
+
+// The manifest routes these keys itself, so a class that declared one could never receive it.
+bool is_reserved(const std::string& name) {
+  return name == "use" || name == "name" || name == "trigger" || name == "priority";
+}
+
+// A class's declarations come from plugin code: a bad one is the plugin's bug, named as such.
+void check_declarations(const tk_extension_class& cls) {
+  const std::string cls_name = cls.name ? cls.name : "?";
+  for (size_t i = 0; i < cls.option_count; ++i) {
+    const tk_option_decl& decl = cls.options[i];
+    TK_CHECK(decl.name && *decl.name, ConfigError, "extension class \"", cls_name, "\" declares option #", i, " without a name");
+    TK_CHECK(decl.type >= TK_OPTION_BOOL && decl.type <= TK_OPTION_TRIGGER, ConfigError, "extension class \"", cls_name,
+             "\" declares option \"", decl.name, "\" with unknown type ", decl.type);
+    TK_CHECK(!is_reserved(decl.name), ConfigError, "extension class \"", cls_name, "\" declares option \"", decl.name,
+             "\", a key the manifest reserves (use, name, trigger, priority)");
+  }
+}
+
+const tk_option_decl* find_declaration(const tk_extension_class& cls, const std::string& name) {
+  for (size_t i = 0; i < cls.option_count; ++i)
+    if (name == cls.options[i].name) return &cls.options[i];
+  return nullptr;
+}
+
+std::vector<std::string> declared_names(const tk_extension_class& cls) {
+  std::vector<std::string> names;
+  for (size_t i = 0; i < cls.option_count; ++i) names.emplace_back(cls.options[i].name);
+  return names;
+}
+
+std::string label(const ExtensionConfig& cfg) { return str_cat("extension \"", cfg.name, "\""); }
+
+Value bind_given(const ExtensionConfig& cfg, const std::string& key, const OptionValue& value,
+                 const tk_extension_class& cls) {
+  // Hand-built configs (tests, tools) may place only the value.
+  const SourcePos& key_pos = value.key_pos.file.empty() ? value.pos : value.key_pos;
+  const tk_option_decl* decl = find_declaration(cls, key);
+  if (!decl) {
+    const std::vector<std::string> names = declared_names(cls);
+    throw ConfigError(str_cat(locate(key_pos, label(cfg)), ": unknown option \"", key, "\"", did_you_mean(key, names),
+                              names.empty() ? str_cat(" (class \"", cfg.use, "\" takes no options)") : ""));
+  }
+  const auto type = static_cast<tk_option_type>(decl->type);
+  if (const OptionValue* bad = misfit(value, type)) {
+    const std::string got = bad == &value ? str_cat(", got ", describe_kind(value.kind))
+                                          : str_cat("; item ", bad - value.items.data(), " is ", describe_kind(bad->kind));
+    throw ConfigError(str_cat(locate(bad->pos, label(cfg)), ": option \"", key, "\" expects ", expected_type(type), got));
+  }
+  Value bound = to_bound(value, type, str_cat("extension.", cfg.name, ".", key));
+  bound.from_manifest = true;
+  return bound;
+}
+
+// Declared defaults are text: STRING and TRIGGER plain, the rest TOML value syntax (config.h).
+Value parse_default(const tk_option_decl& decl, const tk_extension_class& cls) {
+  const auto type = static_cast<tk_option_type>(decl.type);
+  const std::string text = decl.default_value;
+  const std::string what = str_cat("extension class \"", cls.name ? cls.name : "?", "\" declares option \"", decl.name,
+                                   "\" with default \"", text, "\"");
+  Value out;
+  out.type = type;
+  if (type == TK_OPTION_TRIGGER) {
+    try {
+      out.s = describe(parse_trigger_text(text));
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(str_cat(what, ": ", e.what()));
+    }
+    return out;
+  }
+  OptionValue value;
+  if (type == TK_OPTION_STRING) {
+    value.kind = Kind::kString;
+    value.s = text;
+  } else {
+    std::optional<OptionValue> parsed = parse_option_value(text, SourcePos{});
+    TK_CHECK(parsed, ConfigError, what, ", which is not a TOML value");
+    value = std::move(*parsed);
+  }
+  TK_CHECK(!misfit(value, type), ConfigError, what, ", which is not ", expected_type(type));
+  return to_bound(value, type, decl.name);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The tk_config getters. ctx is the BoundOptions; only declared options that have a value are in it.
+
+const Value* lookup(const tk_config* c, const char* name) {
+  const auto& values = static_cast<const BoundOptions*>(c->ctx)->values();
+  auto it = values.find(name);
+  return it == values.end() ? nullptr : &it->second;
+}
+
+// Shared shape of every getter: bad arguments are invalid, a missing value is not found, a value of another
+// type is invalid; otherwise `read` stores it.
+template <class Out, class Read>
+tk_status get(const tk_config* c, const char* name, Out* out, Read read) {
+  if (!c || !c->ctx || !name || !out) return TK_ERR_INVALID;
+  const Value* v = lookup(c, name);
+  if (!v) return TK_NOT_FOUND;
+  return read(*v, *out) ? TK_OK : TK_ERR_INVALID;
+}
+
+tk_status get_bool(const tk_config* c, const char* name, int32_t* out) {
+  return get(c, name, out, [](const Value& v, int32_t& o) {
+    if (v.type != TK_OPTION_BOOL) return false;
+    o = v.b ? 1 : 0;
+    return true;
+  });
+}
+
+tk_status get_i64(const tk_config* c, const char* name, int64_t* out) {
+  return get(c, name, out, [](const Value& v, int64_t& o) {
+    if (v.type != TK_OPTION_INT) return false;
+    o = v.i;
+    return true;
+  });
+}
+
+// An INT option reads as a double too, as a FLOAT option accepts integers.
+tk_status get_f64(const tk_config* c, const char* name, double* out) {
+  return get(c, name, out, [](const Value& v, double& o) {
+    if (v.type != TK_OPTION_FLOAT && v.type != TK_OPTION_INT) return false;
+    o = v.type == TK_OPTION_FLOAT ? v.f : static_cast<double>(v.i);
+    return true;
+  });
+}
+
+tk_status get_str(const tk_config* c, const char* name, const char** out) {
+  return get(c, name, out, [](const Value& v, const char*& o) {
+    if (v.type != TK_OPTION_STRING && v.type != TK_OPTION_TRIGGER) return false;
+    o = v.s.c_str();
+    return true;
+  });
+}
+
+// The length of a list option, or nothing for a scalar.
+std::optional<size_t> list_length(const Value& v) {
+  switch (v.type) {
+    case TK_OPTION_STRING_LIST: return v.strings.size();
+    case TK_OPTION_FLOAT_LIST: return v.floats.size();
+    case TK_OPTION_INT_LIST: return v.ints.size();
+    default: return std::nullopt;
+  }
+}
+
+tk_status get_list_size(const tk_config* c, const char* name, size_t* count) {
+  return get(c, name, count, [](const Value& v, size_t& o) {
+    if (!list_length(v)) return false;
+    o = *list_length(v);
+    return true;
+  });
+}
+
+tk_status get_list_i64(const tk_config* c, const char* name, size_t i, int64_t* out) {
+  return get(c, name, out, [i](const Value& v, int64_t& o) {
+    if (v.type != TK_OPTION_INT_LIST || i >= v.ints.size()) return false;
+    o = v.ints[i];
+    return true;
+  });
+}
+
+// An INT_LIST reads as doubles too, as a FLOAT_LIST accepts integers.
+tk_status get_list_f64(const tk_config* c, const char* name, size_t i, double* out) {
+  return get(c, name, out, [i](const Value& v, double& o) {
+    if (v.type == TK_OPTION_FLOAT_LIST && i < v.floats.size()) {
+      o = v.floats[i];
+      return true;
+    }
+    if (v.type == TK_OPTION_INT_LIST && i < v.ints.size()) {
+      o = static_cast<double>(v.ints[i]);
+      return true;
+    }
+    return false;
+  });
+}
+
+tk_status get_list_str(const tk_config* c, const char* name, size_t i, const char** out) {
+  return get(c, name, out, [i](const Value& v, const char*& o) {
+    if (v.type != TK_OPTION_STRING_LIST || i >= v.strings.size()) return false;
+    o = v.strings[i].c_str();
+    return true;
+  });
+}
+
+}  // namespace
+
+BoundOptions::BoundOptions() {
+  config_.struct_size = sizeof(tk_config);
+  config_.ctx = this;
+  config_.get_bool = &get_bool;
+  config_.get_i64 = &get_i64;
+  config_.get_f64 = &get_f64;
+  config_.get_str = &get_str;
+  config_.get_list_size = &get_list_size;
+  config_.get_list_i64 = &get_list_i64;
+  config_.get_list_f64 = &get_list_f64;
+  config_.get_list_str = &get_list_str;
+  config_.instance_name = instance_name_.c_str();
+}
+
+std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls) {
+  check_declarations(cls);
+  auto bound = std::make_unique<BoundOptions>();
+  bound->set_instance_name(cfg.name);
+  for (const auto& [key, value] : cfg.options) bound->set(key, bind_given(cfg, key, value, cls));
+  for (size_t i = 0; i < cls.option_count; ++i) {
+    const tk_option_decl& decl = cls.options[i];
+    if (bound->values().count(decl.name)) continue;
+    if (decl.flags & TK_OPTION_REQUIRED)
+      throw ConfigError(str_cat(locate(cfg.pos, label(cfg)), ": missing required option \"", decl.name, "\"",
+                                decl.doc && *decl.doc ? str_cat(" (", decl.doc, ")") : ""));
+    if (decl.default_value) bound->set(decl.name, parse_default(decl, cls));  // else absent: TK_NOT_FOUND
+  }
+  return bound;
+}
+
+TriggerSpec trigger_from_option(const OptionValue& value, const std::string& key_path) {
+  if (value.kind == Kind::kString) return trigger_from_text(value, key_path);
+  if (value.kind != Kind::kTable)
+    fail(value, key_path,
+         str_cat("expected a trigger: a string (\"2 epoch\", \"once\") or a table ({ at = [...], unit = ... }, "
+                 "{ best = ... }, { every = ... }, { once = true }), got ",
+                 describe_kind(value.kind)));
+  return trigger_from_table(value, key_path);
+}
+
+}  // namespace trainkit

@@ -25,6 +25,9 @@ struct SourcePos {
   std::string str() const;  // "manifest.toml:14:3" (or "manifest.toml" / "--set" when line is 0)
 };
 
+// The SourcePos::file of every value that came from a `--set KEY=VALUE` override.
+constexpr char kOverrideFile[] = "--set";
+
 // A value of an extension option as written in the manifest (before it is checked against the class).
 struct OptionValue {
   enum class Kind { kBool, kInt, kFloat, kString, kArray, kTable };
@@ -146,6 +149,9 @@ std::string locate(const SourcePos& pos, const std::string& key_path);
 
 // "an integer", "a string", ...: for "expected X, got Y".
 const char* describe_kind(OptionValue::Kind kind);
+
+// Throws ConfigError "<place>: expected an integer, got a string" unless `value` is of `kind`.
+void expect_kind(const OptionValue& value, const std::string& key_path, OptionValue::Kind kind);
 
 // Throws ConfigError for the first field of `table` not in `known`, with a did-you-mean.
 // `table_path` is its dotted path ("trainer"; "" for the top level).

@@ -62,7 +62,8 @@ std::optional<std::string> probe_plugin_file(const std::string& path) {
   }
   if (contains(symbols, TK_ENTRY_SYMBOL_NAME)) return std::nullopt;
   for (const auto& symbol : symbols) {
-    if (auto major = entry_symbol_major(symbol)) return other_major_reason(*major);
+    auto major = entry_symbol_major(symbol);
+    if (major && *major != TK_ABI_MAJOR) return other_major_reason(*major);
   }
   return str_cat("no ", TK_ENTRY_SYMBOL_NAME, " symbol");
 }

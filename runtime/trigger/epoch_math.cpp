@@ -6,7 +6,7 @@
 namespace trainkit {
 namespace {
 
-constexpr double kRelativeSnap = 1e-9;  // Note [Epoch boundaries in floating point]
+constexpr double kRelativeSnap = 1e-12;  // Note [Epoch boundaries in floating point]
 
 }  // namespace
 

@@ -7,9 +7,10 @@
 // Note [Epoch boundaries in floating point]: epoch_detail is iteration / iterations_per_epoch in
 // binary floating point, and so is a period like 0.1 epoch. Chainer floors value / period directly,
 // so "0.1 epoch" at 10 it/epoch skips iterations 3, 5, 9, ... and fires twice at others. We count a
-// ratio that lies within a relative 1e-9 below a whole number as that whole number. The true ratio
-// of two neighbouring iterations differs by 1 / (iterations_per_epoch * period), far more than 1e-9
-// for any real run, so the snap only ever absorbs rounding, never a real iteration.
+// ratio that lies within a relative 1e-12 below a whole number as that whole number. Rounding moves
+// the ratio by a few 1e-16 (relative), so the snap absorbs it with room to spare; a real iteration
+// short of a boundary is at least 1 / (iterations_per_epoch * period) below it, which the snap can only
+// swallow once the run passes ~10^12 iterations.
 #pragma once
 
 #include <cstdint>

@@ -5,8 +5,6 @@
 # Plugins do not link LibTorch unless LINK_TORCH is given; then they must define TK_PLUGIN_LIBTORCH_VERSION.
 include_guard(GLOBAL)
 
-set(_TRAINKIT_PLUGIN_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
-
 function(trainkit_add_plugin name)
   cmake_parse_arguments(ARG "LINK_TORCH" "OUTPUT_DIRECTORY" "SOURCES" ${ARGN})
   if(NOT ARG_SOURCES)
@@ -27,7 +25,7 @@ function(trainkit_add_plugin name)
   endif()
   target_link_options(${name} PRIVATE
     "LINKER:--no-undefined"
-    "LINKER:--version-script=${_TRAINKIT_PLUGIN_CMAKE_DIR}/trainkit_plugin.version")
+    "LINKER:--version-script=${CMAKE_CURRENT_FUNCTION_LIST_DIR}/trainkit_plugin.version")
   if(ARG_LINK_TORCH)
     find_package(Torch REQUIRED)
     target_link_libraries(${name} PRIVATE ${TORCH_LIBRARIES})

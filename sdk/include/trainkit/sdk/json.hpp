@@ -132,7 +132,7 @@ inline void append_double(std::string& out, double d) {
   }
   out += digits[0];
   if (n > 1) { out += '.'; out.append(digits, 1, std::string::npos); }
-  char exp[8];
+  char exp[16];
   std::snprintf(exp, sizeof exp, "e%c%02d", exponent < 0 ? '-' : '+', exponent < 0 ? -exponent : exponent);
   out += exp;
 }

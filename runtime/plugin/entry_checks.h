@@ -1,0 +1,38 @@
+// trainkit plugins: what a loaded entry and its extension classes must promise before the host uses them.
+//
+//   if (auto reason = check_entry(*entry)) refuse(*reason);        // magic, sizes, ABI, descriptor
+//   if (auto reason = check_extension_class(cls, i)) refuse(*reason);
+//
+// Pure functions over the ABI structs: no loading, no registry state, so every rule is testable alone.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "trainkit/abi.h"
+
+namespace trainkit {
+
+// Note [Frozen v1.0 sizes]: "struct_size >= the v1.0 size" must keep meaning v1.0 after fields are
+// appended in 1.1, so the sizes are spelled as the end of the last v1.0 member, never as sizeof().
+inline constexpr uint32_t kEntrySizeV1_0 =
+    offsetof(tk_plugin_entry, get_class) + sizeof(tk_plugin_entry::get_class);
+inline constexpr uint32_t kDescriptorSizeV1_0 =
+    offsetof(tk_plugin_descriptor, libtorch_version) + sizeof(tk_plugin_descriptor::libtorch_version);
+inline constexpr uint32_t kExtensionClassSizeV1_0 =
+    offsetof(tk_extension_class, visit_state) + sizeof(tk_extension_class::visit_state);
+inline constexpr uint32_t kOptionDeclSizeV1_0 = offsetof(tk_option_decl, doc) + sizeof(tk_option_decl::doc);
+
+// Magic, entry size, ABI major/minor, the entry's functions, and the descriptor (size, id, version,
+// reverse-DNS id). Returns the refusal reason or nullopt.
+std::optional<std::string> check_entry(const tk_plugin_entry& entry);
+
+// The plugin's LibTorch against the host's; host_libtorch empty = the host does not check.
+std::optional<std::string> check_libtorch(const tk_plugin_descriptor& descriptor, const std::string& host_libtorch);
+
+// One class from get_class(index): non-null, size, name, create/destroy/call, state versions, options.
+std::optional<std::string> check_extension_class(const tk_extension_class* cls, size_t index);
+
+}  // namespace trainkit
