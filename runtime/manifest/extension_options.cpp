@@ -70,8 +70,10 @@ std::string trigger_form(const OptionValue& table, const std::string& path) {
     if (field(table, form)) present.push_back(form);
   if (present.size() == 1) return present[0];
   if (present.empty()) {
-    reject_unknown_keys(table, path, forms);  // a misspelled form key gets its did-you-mean
-    fail(table, path, "an empty trigger table; give one of at, best, every, once");
+    for (const auto& [key, value] : table.fields)  // most likely a misspelled form key
+      if (!closest_match(key, forms).empty())
+        throw ConfigError(str_cat(locate(value.key_pos, path), ": unknown key \"", key, "\"", did_you_mean(key, forms)));
+    fail(table, path, "a trigger table needs one of at, best, every, once");
   }
   fail(table, path, str_cat("give only one of at, best, every, once (found ", joined(present), ")"));
 }

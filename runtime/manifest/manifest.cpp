@@ -455,11 +455,12 @@ const OptionValue& read_use(const OptionValue& table, const std::string& path) {
 // Chainer's naming: explicit names are taken as given (and must be unique); the others default to the class
 // name, and where that is taken the later ones get _1, _2, ... so the first keeps the bare name.
 std::vector<std::string> resolve_instance_names(const OptionValue& extensions) {
+  std::vector<std::string> uses;
   std::vector<const OptionValue*> explicit_names;
   std::set<std::string> taken;
   for (size_t i = 0; i < extensions.items.size(); ++i) {
     const std::string path = str_cat("extension[", i, "]");
-    read_use(extensions.items[i], path);
+    uses.push_back(read_use(extensions.items[i], path).s);
     const OptionValue* name = field(extensions.items[i], "name");
     if (name) {
       check_explicit_name(*name, path + ".name");
@@ -472,10 +473,9 @@ std::vector<std::string> resolve_instance_names(const OptionValue& extensions) {
   }
   std::vector<std::string> names;
   for (size_t i = 0; i < extensions.items.size(); ++i) {
-    std::string name = explicit_names[i] ? explicit_names[i]->s : field(extensions.items[i], "use")->s;
+    std::string name = explicit_names[i] ? explicit_names[i]->s : uses[i];
     if (!explicit_names[i]) {
-      const std::string base = name;
-      for (int ordinal = 1; taken.count(name); ++ordinal) name = str_cat(base, "_", ordinal);
+      for (int ordinal = 1; taken.count(name); ++ordinal) name = str_cat(uses[i], "_", ordinal);
       taken.insert(name);
     }
     // Chainer reserves "training" for the trainer's own scope.
@@ -658,6 +658,7 @@ std::optional<OptionValue> parse_option_value(const std::string& text, const Sou
 }
 
 std::string locate(const SourcePos& pos, const std::string& key_path) {
+  if (pos.file.empty()) return key_path;  // a value built in code, placed nowhere
   if (pos.line > 0 || pos.file != kOverrideFile) return key_path.empty() ? pos.str() : pos.str() + ": " + key_path;
   return key_path.empty() ? pos.file : pos.file + " " + key_path;
 }

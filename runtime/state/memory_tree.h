@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>

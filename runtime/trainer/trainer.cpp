@@ -45,7 +45,8 @@ double Trainer::elapsed_time() const {
 }
 
 int64_t Trainer::max_iteration() const {
-  return stop_iteration(manifest_.trainer.stop, iterations_per_epoch_);
+  auto last = stop_trigger_->max_iteration(static_cast<double>(iterations_per_epoch_));
+  return last ? *last : -1;
 }
 
 TriggerContext Trainer::trigger_context() const {
@@ -57,6 +58,7 @@ TriggerContext Trainer::trigger_context() const {
       iteration_ == 0 ? 0.0 : static_cast<double>(iteration_ - 1) / static_cast<double>(iterations_per_epoch_);
   t.elapsed_time = elapsed_time();
   t.observation = &observation_;
+  t.warn = [](const std::string& message) { host_log(TK_LOG_WARNING, "", message); };
   return t;
 }
 

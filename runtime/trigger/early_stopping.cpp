@@ -37,8 +37,8 @@ bool EarlyStoppingTrigger::operator()(const TriggerContext& ctx) {
   if (!(*check_)(ctx)) return false;
 
   if (!reported) {
-    warn(ctx, str_cat("early stopping: \"", monitor_, "\" is not in the observation at iteration ", ctx.iteration,
-                      "; this check is skipped"));
+    trigger_warning(ctx, str_cat("early stopping: \"", monitor_, "\" is not in the observation at iteration ",
+                                 ctx.iteration, "; this check is skipped"));
     return false;
   }
   const double current = *summary_.mean(monitor_);

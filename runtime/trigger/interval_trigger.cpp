@@ -11,7 +11,7 @@ namespace trainkit {
 IntervalTrigger::IntervalTrigger(double period, TriggerUnit unit) : period_(period), unit_(unit) {
   if (!(period > 0) || !std::isfinite(period))
     throw std::invalid_argument(str_cat("interval trigger: the period must be > 0, not ", period));
-  if (unit == TriggerUnit::kIteration && period != std::floor(period))
+  if (unit == TriggerUnit::kIteration && (period != std::floor(period) || period > 1e18))
     throw std::invalid_argument(str_cat("interval trigger: an iteration period must be whole, not ", period));
 }
 
@@ -20,14 +20,16 @@ bool IntervalTrigger::operator()(const TriggerContext& ctx) {
   if (unit_ == TriggerUnit::kEpoch) {
     double prev = previous_epoch_detail_;
     if (prev < 0) {
-      warn(ctx, "trigger \"" + describe() + "\" was restored without its state; guessing the previous epoch");
+      trigger_warning(ctx, "trigger \"" + describe() +
+                               "\" was restored without its state; guessing the previous epoch");
       prev = ctx.previous_epoch_detail;
     }
     fire = floor_periods(prev, period_) != floor_periods(ctx.epoch_detail, period_);
   } else {
     int64_t prev = previous_iteration_;
     if (prev < 0) {
-      warn(ctx, "trigger \"" + describe() + "\" was restored without its state; guessing the previous iteration");
+      trigger_warning(ctx, "trigger \"" + describe() +
+                               "\" was restored without its state; guessing the previous iteration");
       prev = ctx.iteration - 1;
     }
     const auto period = static_cast<int64_t>(period_);

@@ -20,21 +20,25 @@ bool ManualScheduleTrigger::operator()(const TriggerContext& ctx) {
   if (unit_ == TriggerUnit::kEpoch) {
     prev = previous_epoch_detail_;
     if (prev < 0) {
-      warn(ctx, "trigger \"" + describe() + "\" was restored without its state; guessing the previous epoch");
+      trigger_warning(ctx, "trigger \"" + describe() +
+                               "\" was restored without its state; guessing the previous epoch");
       prev = ctx.previous_epoch_detail;
     }
     cur = ctx.epoch_detail;
   } else {
     int64_t prev_iteration = previous_iteration_;
     if (prev_iteration < 0) {
-      warn(ctx, "trigger \"" + describe() + "\" was restored without its state; guessing the previous iteration");
+      trigger_warning(ctx, "trigger \"" + describe() +
+                               "\" was restored without its state; guessing the previous iteration");
       prev_iteration = ctx.iteration - 1;
     }
     prev = static_cast<double>(prev_iteration);
     cur = static_cast<double>(ctx.iteration);
   }
   // Epoch points compare under Note [Epoch boundaries in floating point]; iterations compare exactly.
-  auto at_or_past = [&](double value, double p) { return unit_ == TriggerUnit::kEpoch ? reached(value, p) : value >= p; };
+  auto at_or_past = [&](double value, double p) {
+    return unit_ == TriggerUnit::kEpoch ? reached(value, p) : value >= p;
+  };
   const bool fire = std::any_of(points_.begin(), points_.end(),
                                 [&](double p) { return !at_or_past(prev, p) && at_or_past(cur, p); });
   const bool past_last = at_or_past(cur, last_point_);

@@ -10,7 +10,7 @@
 
 namespace trainkit {
 
-void warn(const TriggerContext& ctx, const std::string& message) {
+void trigger_warning(const TriggerContext& ctx, const std::string& message) {
   if (ctx.warn) ctx.warn(message);
 }
 

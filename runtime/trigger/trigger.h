@@ -37,7 +37,7 @@ struct TriggerContext {
 };
 
 // Calls ctx.warn if set.
-void warn(const TriggerContext& ctx, const std::string& message);
+void trigger_warning(const TriggerContext& ctx, const std::string& message);
 
 // Use as the base of every trigger. Not copyable: state belongs to one user.
 class Trigger {

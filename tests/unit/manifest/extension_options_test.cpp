@@ -301,7 +301,9 @@ TEST_CASE("trigger_from_option reads hand-built values", "[options][triggers]") 
   CHECK_FALSE(once.call_on_resume);
 
   CHECK_THROWS_WITH(trigger_from_option(table_value({}), "x.trigger"),
-                    "m.toml:7:11: x.trigger: an empty trigger table; give one of at, best, every, once");
+                    "m.toml:7:11: x.trigger: a trigger table needs one of at, best, every, once");
+  CHECK_THROWS_WITH(trigger_from_option(table_value({{"unit", text_value("epoch")}}), "x.trigger"),
+                    "m.toml:7:11: x.trigger: a trigger table needs one of at, best, every, once");
   CHECK_THROWS_WITH(trigger_from_option(table_value({{"every", number_value(-1)}}), "x.trigger"),
                     "m.toml:7:20: x.trigger.every: must be > 0 seconds");
   CHECK_THROWS_WITH(trigger_from_option(table_value({{"best", text_value("k")}, {"mode", text_value("up")}}), "x.trigger"),

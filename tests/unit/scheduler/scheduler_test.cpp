@@ -114,7 +114,8 @@ TEST_CASE("snapshot-priority entries run after every trigger was evaluated", "[s
   Scheduler s;
   std::vector<std::string> log;
   auto add = [&](const std::string& name, int64_t priority, bool fire) {
-    s.add(name, priority, std::make_unique<RecordingTrigger>(log, name, fire), [&log, name] { log.push_back("call " + name); });
+    s.add(name, priority, std::make_unique<RecordingTrigger>(log, name, fire),
+          [&log, name] { log.push_back("call " + name); });
   };
   add("snapshot", TK_PRIORITY_SNAPSHOT, true);   // listed first in the manifest
   add("reader", TK_PRIORITY_READER, true);

@@ -54,7 +54,7 @@ TEST_CASE("iterations_per_epoch on Fashion-MNIST with limits", "[torch][session]
   CHECK(full->iterations_per_epoch() == 938);
 }
 
-TEST_CASE("the same seed trains bit-identical parameters; another seed does not", "[torch][session][fashion]") {
+TEST_CASE("the same seed trains bit-identical parameters and another seed does not", "[torch][session][fashion]") {
   TK_REQUIRE_FASHION_MNIST();
   Manifest m = small_fashion_manifest();
   m.trainer.seed = 1234;
