@@ -6,7 +6,7 @@
 using namespace tk_test;
 using Catch::Contains;
 
-TEST_CASE("--version and --help exit 0 and say what they are") {
+TEST_CASE("version and help exit 0 and say what they are") {
   auto v = trainkit({"--version"});
   CHECK(v.exit_code == 0);
   CHECK_THAT(v.out, Contains("trainkit ") && Contains("plugin ABI 1.0"));

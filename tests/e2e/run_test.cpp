@@ -71,7 +71,7 @@ TEST_CASE("the same manifest and seed give the same log, bit for bit") {
   CHECK(without_time(read_json(a.file("result/log"))) == without_time(read_json(b.file("result/log"))));
 }
 
-TEST_CASE("--set overrides manifest keys, extensions by instance name") {
+TEST_CASE("set overrides manifest keys, extensions by instance name") {
   TK_REQUIRE_DATA();
   TempDir dir;
   write_file(dir.file("m.toml"), small_manifest("3 epoch", kReporting));
@@ -83,7 +83,7 @@ TEST_CASE("--set overrides manifest keys, extensions by instance name") {
   CHECK_FALSE(file_exists(dir.file("result/log")));
 }
 
-TEST_CASE("--out puts results in another folder") {
+TEST_CASE("out puts results in another folder") {
   TK_REQUIRE_DATA();
   TempDir dir;
   write_file(dir.file("m.toml"), small_manifest("1 epoch", kReporting));

@@ -129,6 +129,15 @@ TEST_CASE("the INTERFACE.md example parses with every field", "[manifest]") {
   CHECK(e.options[2].second.s == "thread");
 }
 
+TEST_CASE("the sample manifest parses", "[manifest]") {
+  const Manifest m = load_manifest(TK_SOURCE_DIR "/samples/fashion_mnist/manifest.toml");
+  CHECK(m.trainer.out == TK_SOURCE_DIR "/samples/fashion_mnist/result");
+  CHECK(m.trainer.threads == 2);
+  REQUIRE(m.extensions.size() == 5);
+  CHECK(m.extensions[3].name == "print_report");
+  CHECK(m.extensions[3].options.at(0).second.items.size() == 8);  // a list spanning two lines
+}
+
 TEST_CASE("an empty manifest takes every default", "[manifest]") {
   const Manifest m = parse_manifest("", "/srv/runs/b/manifest.toml");
   CHECK(m.trainer.out == "/srv/runs/b/result");
@@ -196,7 +205,7 @@ weight_decay = 0.1
   CHECK(sgd.optimizer.nesterov);
 }
 
-TEST_CASE("model, data and trainer keys reach their fields; relative paths become absolute", "[manifest]") {
+TEST_CASE("model, data and trainer keys reach their fields and relative paths become absolute", "[manifest]") {
   const Manifest m = parse_manifest(R"(
 [trainer]
 out = "../out"
@@ -384,7 +393,7 @@ TEST_CASE("SourcePos::str is file:line:col, or the bare file without a line", "[
   CHECK(locate(SourcePos{kOverrideFile, 0, 0}, "data.batch_size") == "--set data.batch_size");
 }
 
-TEST_CASE("--set overrides values before anything is checked", "[manifest][overrides]") {
+TEST_CASE("overrides (--set) apply before anything is checked", "[manifest][overrides]") {
   const char* const text = R"(
 [trainer]
 stop = "10 epoch"
@@ -472,7 +481,7 @@ use = "log_report"
   }
 }
 
-TEST_CASE("instance names default to the class name; repeats get _1, _2", "[manifest][extensions]") {
+TEST_CASE("instance names default to the class name and repeats get _1, _2", "[manifest][extensions]") {
   const Manifest m = parse(R"(
 [[extension]]
 use = "snapshot"

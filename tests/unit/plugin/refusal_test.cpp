@@ -92,7 +92,7 @@ TEST_CASE("refused: a second plugin with an id already loaded, naming the first 
   CHECK(outcome.events.empty());  // refused before init
 }
 
-TEST_CASE("refused: a class name another plugin already provides; its init is paired with deinit",
+TEST_CASE("refused: a class name another plugin already provides, and its init is paired with deinit",
           "[plugin][refusal]") {
   const Outcome outcome = load_next_to_good("bad/twin_class.so");
   CHECK_THAT(outcome.reason,
@@ -122,14 +122,14 @@ TEST_CASE("refused: a plugin built against another LibTorch", "[plugin][refusal]
   CHECK(registry.loaded().size() == 1);
 }
 
-TEST_CASE("refused: init returns an error; its message is the reason and deinit is not called",
+TEST_CASE("refused: init returns an error, its message is the reason, deinit is not called",
           "[plugin][refusal]") {
   const Outcome outcome = load_next_to_good("bad/init_fails.so");
   CHECK_THAT(outcome.reason, Equals("init failed: fixture refuses to start"));
   CHECK(outcome.events == std::vector<std::string>{"org.trainkit.test.init_fails init"});
 }
 
-TEST_CASE("refused: dlopen fails on an undefined symbol; dlerror is quoted", "[plugin][refusal]") {
+TEST_CASE("refused: dlopen fails on an undefined symbol, and dlerror is quoted", "[plugin][refusal]") {
   const Outcome outcome = load_next_to_good("bad/undefined_symbol.so");
   CHECK_THAT(outcome.reason, Contains("cannot load: "));
   CHECK_THAT(outcome.reason, Contains("undefined symbol: fixture_symbol_nobody_defines"));
