@@ -83,7 +83,7 @@ TEST_CASE("log_report: writes the whole list as Python's json.dump(log, indent=4
   CHECK(dir.list() == std::vector<std::string>{"log"});  // no temp file left behind
 }
 
-TEST_CASE("log_report: keys selects the logged means; epoch, iteration and elapsed_time always follow") {
+TEST_CASE("log_report: keys selects the logged means and epoch, iteration and elapsed_time always follow") {
   FakeHost host;
   Plugin plugin("log_report", host);
   TempDir dir;
@@ -117,7 +117,7 @@ TEST_CASE("log_report: jsonl appends one object per line, inferred from the .jso
   CHECK(dir.list() == std::vector<std::string>{"log.jsonl"});
 }
 
-TEST_CASE("log_report: format json wins over a .jsonl name; jsonl works with any name") {
+TEST_CASE("log_report: format json wins over a .jsonl name and jsonl works with any name") {
   FakeHost host;
   Plugin plugin("log_report", host);
   TempDir dir;
@@ -136,7 +136,7 @@ TEST_CASE("log_report: format json wins over a .jsonl name; jsonl works with any
   CHECK(lines(dir.read("b")).size() == 1);
 }
 
-TEST_CASE("log_report: {epoch} and {iteration} in filename; an empty filename keeps the log in memory") {
+TEST_CASE("log_report: {epoch} and {iteration} in filename and an empty filename keeps the log in memory") {
   FakeHost host;
   Plugin plugin("log_report", host);
   TempDir dir;
