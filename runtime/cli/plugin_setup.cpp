@@ -4,6 +4,7 @@
 
 #include <climits>
 
+#include "plugin/search_dirs.h"
 #include "trainer/host_services.h"
 
 namespace trainkit::cli {

@@ -43,13 +43,16 @@ class Session {
   virtual std::optional<double> hyperparameter(size_t group, const std::string& name) const = 0;
   virtual bool set_hyperparameter(size_t group, const std::string& name, double value) = 0;
 
-  // The model's parameters as borrowed CPU DLTensors (valid until the next step or state load).
+  // The model's parameters as borrowed CPU DLTensors (valid until the next step or state load). Names are
+  // the model's named_parameters() keys ("1.weight" for builtins, the Python names for TorchScript).
+  // gradient() is false before the first step. shape/strides point into the live tensors.
   virtual size_t parameter_count() const = 0;
   virtual bool parameter(size_t index, const char** name, DLTensor* out) = 0;
   virtual bool gradient(size_t index, DLTensor* out) = 0;
 
 
-  // Short description for `trainkit validate` ("mlp 784-256-10, 203530 parameters; sgd lr=0.05 ...").
+  // Short description for `trainkit validate`: "mlp 784-256-10 (203,530 parameters); sgd lr=0.05 momentum=0.9;
+  // 60000 train / 10000 validation examples, batch 64, 938 iterations per epoch".
   virtual std::string describe() const = 0;
 };
 
