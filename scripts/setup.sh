@@ -8,6 +8,7 @@ BUILD_DIR="${1:-build}"
 PACKAGES=(
   g++ cmake ninja-build pkg-config
   libtorch-dev python3-torch
+  libopenblas0-pthread  # LibTorch on Debian falls back to the reference BLAS without it: ~14x slower
   libboost-dev libboost-filesystem-dev libboost-serialization-dev
   libtomlplusplus-dev catch2 libdlpack-dev libxxhash-dev zlib1g-dev
   dataset-fashion-mnist
