@@ -42,26 +42,11 @@ std::string trim(const std::string& s) {
 
 SourcePos override_pos() { return SourcePos{kOverrideFile, 0, 0}; }
 
-[[noreturn]] void fail(const OptionValue& value, const std::string& key_path, const std::string& what) {
-  throw ConfigError(str_cat(locate(value.pos, key_path), ": ", what));
-}
-
-const OptionValue* field(const OptionValue& table, const std::string& key) {
-  for (const auto& [name, value] : table.fields)
-    if (name == key) return &value;
-  return nullptr;
-}
-
 OptionValue* mutable_field(OptionValue& table, const std::string& key) {
-  return const_cast<OptionValue*>(field(table, key));
+  return const_cast<OptionValue*>(find_field(table, key));
 }
 
 // A float key takes an integer too: `lr = 1` means 1.0.
-double number_of(const OptionValue& value, const std::string& key_path) {
-  if (value.kind == Kind::kInt) return static_cast<double>(value.i);
-  expect_kind(value, key_path, Kind::kFloat);
-  return value.f;
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // TOML → OptionValue. Checking works on OptionValue only, so one set of checks serves the file, the --set
@@ -133,7 +118,7 @@ OptionValue convert_node(const toml::node& node, const Placement& place, const s
     case toml::node_type::table:
       return convert_table(*node.as_table(), place, path);
     default:
-      fail(out, path, "dates and times are not used by trainkit (quote the value to make it a string)");
+      fail_at(out, path, "dates and times are not used by trainkit (quote the value to make it a string)");
   }
   return out;
 }
@@ -161,7 +146,7 @@ class TableReader {
 
   const OptionValue* find(const std::string& key) {
     if (!contains(known_, key)) known_.push_back(key);
-    return field(table_, key);
+    return find_field(table_, key);
   }
 
   bool read(const std::string& key, std::string& out) { return read_scalar(key, Kind::kString, [&](auto& v) { out = v.s; }); }
@@ -184,11 +169,11 @@ class TableReader {
 
   // Throws at the value of `key` (which must be present) unless `ok`.
   void require(bool ok, const std::string& key, const std::string& what) const {
-    if (!ok) fail(*field(table_, key), path_of(key), what);
+    if (!ok) fail_at(*find_field(table_, key), path_of(key), what);
   }
   // Same for item `index` of the list at `key`.
   void require_item(bool ok, const std::string& key, size_t index, const std::string& what) const {
-    if (!ok) fail(field(table_, key)->items.at(index), str_cat(path_of(key), "[", index, "]"), what);
+    if (!ok) fail_at(find_field(table_, key)->items.at(index), str_cat(path_of(key), "[", index, "]"), what);
   }
 
   void finish() const { reject_unknown_keys(table_, path_, known_); }
@@ -244,7 +229,7 @@ TriggerSpec read_interval(const OptionValue& value, const std::string& key_path)
   expect_kind(value, key_path, Kind::kString);
   TriggerSpec spec = trigger_from_option(value, key_path);
   if (spec.kind != TriggerKind::kInterval)
-    fail(value, key_path, str_cat("expected \"N epoch\" or \"N iteration\", not \"", value.s, "\""));
+    fail_at(value, key_path, str_cat("expected \"N epoch\" or \"N iteration\", not \"", value.s, "\""));
   return spec;
 }
 
@@ -272,7 +257,7 @@ void read_stop(TableReader& r, TrainerConfig& t) {
   if (!stop) return;
   if (stop->kind == Kind::kTable) return read_early_stop(*stop, r.path_of("stop"), t);
   if (stop->kind != Kind::kString)
-    fail(*stop, r.path_of("stop"),
+    fail_at(*stop, r.path_of("stop"),
          str_cat("expected a string (\"10 epoch\") or an early-stopping table, got ", describe_kind(stop->kind)));
   t.stop = read_interval(*stop, r.path_of("stop"));
 }
@@ -377,12 +362,12 @@ void read_betas(TableReader& r, OptimizerConfig& o) {
   if (!betas) return;
   const std::string path = r.path_of("betas");
   expect_kind(*betas, path, Kind::kArray);
-  if (betas->items.size() != 2) fail(*betas, path, "expected two numbers: [beta1, beta2]");
+  if (betas->items.size() != 2) fail_at(*betas, path, "expected two numbers: [beta1, beta2]");
   double values[2];
   for (size_t i = 0; i < 2; ++i) {
     const std::string item_path = str_cat(path, "[", i, "]");
     values[i] = number_of(betas->items[i], item_path);
-    if (!(values[i] >= 0 && values[i] < 1)) fail(betas->items[i], item_path, "must be in [0, 1)");
+    if (!(values[i] >= 0 && values[i] < 1)) fail_at(betas->items[i], item_path, "must be in [0, 1)");
   }
   o.beta1 = values[0];
   o.beta2 = values[1];
@@ -436,19 +421,19 @@ void read_loss(const OptionValue& table, LossConfig& l) {
 // Instance names appear in --set paths, state scopes and file names.
 void check_explicit_name(const OptionValue& name, const std::string& path) {
   expect_kind(name, path, Kind::kString);
-  if (name.s.empty()) fail(name, path, "must not be empty");
+  if (name.s.empty()) fail_at(name, path, "must not be empty");
   const bool plain = std::all_of(name.s.begin(), name.s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
   });
-  if (!plain) fail(name, path, str_cat("\"", name.s, "\" may hold only letters, digits, '_' and '-'"));
+  if (!plain) fail_at(name, path, str_cat("\"", name.s, "\" may hold only letters, digits, '_' and '-'"));
 }
 
 const OptionValue& read_use(const OptionValue& table, const std::string& path) {
   expect_kind(table, path, Kind::kTable);
-  const OptionValue* use = field(table, "use");
-  if (!use) fail(table, path, "missing \"use\": the extension class to instantiate");
+  const OptionValue* use = find_field(table, "use");
+  if (!use) fail_at(table, path, "missing \"use\": the extension class to instantiate");
   expect_kind(*use, path + ".use", Kind::kString);
-  if (use->s.empty()) fail(*use, path + ".use", "must name an extension class");
+  if (use->s.empty()) fail_at(*use, path + ".use", "must name an extension class");
   return *use;
 }
 
@@ -461,12 +446,12 @@ std::vector<std::string> resolve_instance_names(const OptionValue& extensions) {
   for (size_t i = 0; i < extensions.items.size(); ++i) {
     const std::string path = str_cat("extension[", i, "]");
     uses.push_back(read_use(extensions.items[i], path).s);
-    const OptionValue* name = field(extensions.items[i], "name");
+    const OptionValue* name = find_field(extensions.items[i], "name");
     if (name) {
       check_explicit_name(*name, path + ".name");
       for (const OptionValue* earlier : explicit_names)
         if (earlier && earlier->s == name->s)
-          fail(*name, path + ".name", str_cat("\"", name->s, "\" is already the name of the extension at ", earlier->pos.str()));
+          fail_at(*name, path + ".name", str_cat("\"", name->s, "\" is already the name of the extension at ", earlier->pos.str()));
       taken.insert(name->s);
     }
     explicit_names.push_back(name);
@@ -480,7 +465,7 @@ std::vector<std::string> resolve_instance_names(const OptionValue& extensions) {
     }
     // Chainer reserves "training" for the trainer's own scope.
     if (name == "training")
-      fail(explicit_names[i] ? *explicit_names[i] : extensions.items[i], str_cat("extension[", i, "]"),
+      fail_at(explicit_names[i] ? *explicit_names[i] : extensions.items[i], str_cat("extension[", i, "]"),
            "the instance name \"training\" is reserved; give the extension another `name`");
     names.push_back(name);
   }
@@ -511,7 +496,7 @@ ExtensionConfig read_extension(const OptionValue& table, const std::string& name
 
 void read_extensions(const OptionValue& value, std::vector<ExtensionConfig>& out) {
   if (value.kind == Kind::kTable)
-    fail(value, "extension", "write each extension as [[extension]] (an array of tables), not [extension]");
+    fail_at(value, "extension", "write each extension as [[extension]] (an array of tables), not [extension]");
   expect_kind(value, "extension", Kind::kArray);
   const std::vector<std::string> names = resolve_instance_names(value);
   for (size_t i = 0; i < names.size(); ++i) out.push_back(read_extension(value.items[i], names[i]));
@@ -657,6 +642,22 @@ std::optional<OptionValue> parse_option_value(const std::string& text, const Sou
   }
 }
 
+[[noreturn]] void fail_at(const OptionValue& value, const std::string& key_path, const std::string& what) {
+  throw ConfigError(str_cat(locate(value.pos, key_path), ": ", what));
+}
+
+const OptionValue* find_field(const OptionValue& table, const std::string& key) {
+  for (const auto& [name, value] : table.fields)
+    if (name == key) return &value;
+  return nullptr;
+}
+
+double number_of(const OptionValue& value, const std::string& key_path) {
+  if (value.kind == OptionValue::Kind::kInt) return static_cast<double>(value.i);
+  expect_kind(value, key_path, OptionValue::Kind::kFloat);
+  return value.f;
+}
+
 std::string locate(const SourcePos& pos, const std::string& key_path) {
   if (pos.file.empty()) return key_path;  // a value built in code, placed nowhere
   if (pos.line > 0 || pos.file != kOverrideFile) return key_path.empty() ? pos.str() : pos.str() + ": " + key_path;
@@ -679,7 +680,7 @@ void expect_kind(const OptionValue& value, const std::string& key_path, OptionVa
   if (value.kind == kind) return;
   // Float keys take integers too, so the honest name of what they expect is "a number".
   const char* expected = kind == Kind::kFloat ? "a number" : describe_kind(kind);
-  fail(value, key_path, str_cat("expected ", expected, ", got ", describe_kind(value.kind)));
+  fail_at(value, key_path, str_cat("expected ", expected, ", got ", describe_kind(value.kind)));
 }
 
 void reject_unknown_keys(const OptionValue& table, const std::string& table_path,

@@ -147,6 +147,15 @@ std::optional<OptionValue> parse_option_value(const std::string& text, const Sou
 // The start of a message: "manifest.toml:4:8: data.batch_size", or "--set data.batch_size" for an override.
 std::string locate(const SourcePos& pos, const std::string& key_path);
 
+// Throws ConfigError "<place>: <what>" placed at `value`.
+[[noreturn]] void fail_at(const OptionValue& value, const std::string& key_path, const std::string& what);
+
+// The field `key` of a table value, or nullptr.
+const OptionValue* find_field(const OptionValue& table, const std::string& key);
+
+// An integer or float value as a double; ConfigError for anything else.
+double number_of(const OptionValue& value, const std::string& key_path);
+
 // "an integer", "a string", ...: for "expected X, got Y".
 const char* describe_kind(OptionValue::Kind kind);
 

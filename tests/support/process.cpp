@@ -33,6 +33,15 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
                           const std::string& cwd) {
   TempDir capture;
   const std::string out_file = capture.file("out"), err_file = capture.file("err");
+  ProcessResult r;
+  r.exit_code = wait_process(start_process(argv, out_file, err_file, env, cwd));
+  r.out = read_file(out_file);
+  r.err = read_file(err_file);
+  return r;
+}
+
+int start_process(const std::vector<std::string>& argv, const std::string& out_file, const std::string& err_file,
+                  const std::map<std::string, std::string>& env, const std::string& cwd) {
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -44,29 +53,6 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::map<s
     ::dup2(err, 2);
     for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);
-    auto args = c_argv(argv);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  ProcessResult r;
-  r.exit_code = decode_status(status);
-  r.out = read_file(out_file);
-  r.err = read_file(err_file);
-  return r;
-}
-
-int start_process(const std::vector<std::string>& argv, const std::string& out_file, const std::string& err_file) {
-  pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    int in = ::open("/dev/null", O_RDONLY);
-    int out = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(in, 0);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
     auto args = c_argv(argv);
     ::execv(args[0], args.data());
     ::_exit(127);

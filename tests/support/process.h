@@ -22,7 +22,8 @@ ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::string& cwd = "");
 
 // Starts a process without waiting; stdout/stderr go to the given files.
-int start_process(const std::vector<std::string>& argv, const std::string& out_file, const std::string& err_file);
+int start_process(const std::vector<std::string>& argv, const std::string& out_file, const std::string& err_file,
+                  const std::map<std::string, std::string>& env = {}, const std::string& cwd = "");
 // Waits for a started process; returns its exit code (128 + signal when killed).
 int wait_process(int pid);
 
