@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <dlpack/dlpack.h>
+
 namespace trainkit::state {
 
 enum class Mode { kSave, kLoad };
@@ -31,6 +33,14 @@ class Visitor {
   virtual bool value(const std::string& key, bool& v) = 0;
   virtual bool value(const std::string& key, std::string& v) = 0;
   virtual bool bytes(const std::string& key, std::vector<uint8_t>& v) = 0;
+
+  // Tensors cross as DLTensors describing contiguous CPU memory (strides NULL or compact).
+  // SAVE: the bytes of `t` are stored (copied or written out) before the call returns.
+  // LOAD: false when absent; otherwise dtype and shape must equal the saved ones (an Error otherwise)
+  // and the saved bytes are copied into t.data.
+  virtual bool tensor(const std::string& key, const DLTensor& t) = 0;
+  // LOAD only: the saved dtype and shape, so the caller can allocate first; false when absent.
+  virtual bool tensor_info(const std::string& key, DLDataType& dtype, std::vector<int64_t>& shape) = 0;
 
   template <class Body>
   void scope(const std::string& key, Body&& body) {

@@ -23,6 +23,9 @@
 
 /* Class flags. */
 #define TK_EXTENSION_WANTS_SUMMARY 1u /* the context carries means of every observation since last call */
+/* When SIGINT/SIGTERM stops the run, the host calls this instance once more (unless it already ran in the
+ * last iteration) before finalize: how a snapshot extension takes its final snapshot. */
+#define TK_EXTENSION_CALL_ON_STOP 2u
 
 /* Read-only view of scalar key/value pairs, borrowed for one call. */
 typedef struct tk_scalar_view {
@@ -79,6 +82,12 @@ typedef struct tk_extension_class {
   tk_status (*finalize)(void *instance, const tk_context *ctx, tk_error *err);
   /* [main thread] Save or load the instance's state; NULL when state_version is 0. */
   tk_status (*visit_state)(void *instance, const tk_state_visitor *visitor, tk_error *err);
+  /* [main thread] May be NULL. Before any state is restored and before any initialize, the host asks each
+   * instance for a snapshot to resume from. requested = 1 when the user asked for a resume (`--resume`
+   * without a path), 0 when only the instance's own settings (autoload) may start one. Write the
+   * NUL-terminated path into path[0..path_size) and answer TK_OK, or answer TK_NOT_FOUND. */
+  tk_status (*find_resume_point)(void *instance, const tk_context *ctx, int32_t requested, char *path,
+                                 size_t path_size, tk_error *err);
 } tk_extension_class;
 
 #endif

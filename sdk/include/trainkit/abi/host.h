@@ -77,4 +77,28 @@ typedef struct tk_model_service {
   tk_status (*gradient)(const tk_host *host, size_t index, DLTensor *tensor);
 } tk_model_service;
 
+/* ---- "trainkit.snapshot/1": capture, write and verify whole training states. ------------------------ */
+#define TK_SERVICE_SNAPSHOT "trainkit.snapshot/1"
+typedef struct tk_snapshot tk_snapshot; /* opaque: a captured copy of the state, owned by the host */
+typedef struct tk_snapshot_service {
+  uint32_t struct_size;
+  /* Copies the state into host memory so training can go on while it is written: target "trainer" (the
+   * whole training state) or "model" (parameters and buffers only); format "trainkit" or "torch".
+   * Release the copy with release. [main thread, inside a call] */
+  tk_status (*capture)(const tk_host *host, const char *target, const char *format, tk_snapshot **out,
+                       tk_error *err);
+  /* Writes a captured state to path: a hidden temp file in the same folder, fsync, rename, fsync of the
+   * folder; never a partial file under path. Does not call into LibTorch, so it is safe in a forked
+   * child. [any thread; one call per snapshot at a time] */
+  tk_status (*write)(const tk_host *host, const tk_snapshot *snapshot, const char *path, tk_error *err);
+  void (*release)(const tk_host *host, tk_snapshot *snapshot); /* [any thread] */
+  /* Streams the live state straight to path, without a second copy in memory; same file guarantees as
+   * write. [main thread, inside a call] */
+  tk_status (*write_now)(const tk_host *host, const char *target, const char *format, const char *path,
+                         tk_error *err);
+  /* Reads the whole file and checks every checksum; on success sets *iteration to the iteration it was
+   * taken at. A truncated, corrupt or foreign file answers TK_ERR_IO with the reason. [any thread] */
+  tk_status (*verify)(const tk_host *host, const char *path, int64_t *iteration, tk_error *err);
+} tk_snapshot_service;
+
 #endif

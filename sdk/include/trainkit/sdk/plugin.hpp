@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,8 @@ class Extension {
   virtual void on_error(Context&, const char* /*what*/) {}
   virtual void finalize(Context&) {}
   virtual void visit(StateVisitor&) {}
+  // A snapshot path to resume from (see tk_extension_class.find_resume_point), or "" for none.
+  virtual std::string find_resume_point(Context&, bool /*requested*/) { return ""; }
 
  protected:
   const Host& host() const { return host_; }
@@ -100,6 +103,17 @@ struct ClassTrampolines {
     return guarded(err, [&] { StateVisitor visitor(v); static_cast<Extension*>(self)->visit(visitor); });
   }
 
+  static tk_status find_resume_point(void* self, const tk_context* c, int32_t requested, char* path,
+                                     size_t path_size, tk_error* err) noexcept {
+    std::string found;
+    tk_status s = guarded(err, [&] { Context ctx(c); found = static_cast<Extension*>(self)->find_resume_point(ctx, requested != 0); });
+    if (s != TK_OK) return s;
+    if (found.empty()) return TK_NOT_FOUND;
+    if (found.size() + 1 > path_size) return fail(err, TK_ERR_INVALID, "resume path longer than the host's buffer");
+    std::memcpy(path, found.c_str(), found.size() + 1);
+    return TK_OK;
+  }
+
   // Built once, on first use (after init, on the main thread), and kept until exit.
   static const tk_extension_class* get() {
     static const ClassSpec spec = T::spec();
@@ -121,6 +135,7 @@ struct ClassTrampolines {
         &on_error,
         &finalize,
         spec.state_version != 0 ? &visit_state : nullptr,
+        &find_resume_point,
     };
     return &cls;
   }
