@@ -22,7 +22,7 @@ inline constexpr uint32_t kEntrySizeV1_0 =
 inline constexpr uint32_t kDescriptorSizeV1_0 =
     offsetof(tk_plugin_descriptor, libtorch_version) + sizeof(tk_plugin_descriptor::libtorch_version);
 inline constexpr uint32_t kExtensionClassSizeV1_0 =
-    offsetof(tk_extension_class, visit_state) + sizeof(tk_extension_class::visit_state);
+    offsetof(tk_extension_class, find_resume_point) + sizeof(tk_extension_class::find_resume_point);
 inline constexpr uint32_t kOptionDeclSizeV1_0 = offsetof(tk_option_decl, doc) + sizeof(tk_option_decl::doc);
 
 // Magic, entry size, ABI major/minor, the entry's functions, and the descriptor (size, id, version,
