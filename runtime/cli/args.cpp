@@ -22,9 +22,11 @@ std::string take_value(int argc, char** argv, int& i, const std::string& option)
 
 const char* usage() {
   return "usage:\n"
-         "  trainkit run MANIFEST [--set KEY=VALUE]... [--out DIR] [--quiet|--verbose]\n"
+         "  trainkit run MANIFEST [--set KEY=VALUE]... [--out DIR] [--resume [SNAPSHOT]] [--quiet|--verbose]\n"
+         "      --resume alone: the newest valid snapshot the snapshot extension finds (none: start fresh)\n"
          "  trainkit validate MANIFEST [--set KEY=VALUE]...   check everything, print the plan, train nothing\n"
          "  trainkit plugins [--dir DIR]... [--describe NAME]  list plugins, or document one extension class\n"
+         "  trainkit inspect SNAPSHOT [--json]                format, checksum verdict and the state tree\n"
          "  trainkit --version | --help\n"
          "\n"
          "exit codes: 0 done, 1 training failed, 2 usage/manifest/plugin error (nothing trained),\n"

@@ -26,8 +26,6 @@ std::string absolute_path(const std::string& path) {
 
 int run_command(const Args& args) {
   TK_CHECK(args.positionals.size() == 1, ConfigError, "run needs exactly one MANIFEST; see trainkit --help");
-  TK_CHECK(!args.resume, ConfigError,
-           "--resume: snapshots and resume are not part of this build yet; run without --resume");
   Manifest manifest = load_manifest(args.positionals[0], args.sets);
   if (args.out) manifest.trainer.out = absolute_path(*args.out);
 
@@ -44,7 +42,10 @@ int run_command(const Args& args) {
 
   RunEnd end;
   {
-    Trainer trainer(manifest, std::move(plan), services, std::move(session));
+    ResumeRequest resume;
+    resume.requested = args.resume;
+    if (args.resume_path) resume.path = absolute_path(*args.resume_path);
+    Trainer trainer(manifest, std::move(plan), services, std::move(session), resume);
     end = trainer.run();
     if (!args.quiet)
       host_log(TK_LOG_INFO, "", str_cat("done: ", trainer.iteration(), " iterations in ", trainer.elapsed_time(),

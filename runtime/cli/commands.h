@@ -8,5 +8,6 @@ namespace trainkit::cli {
 int run_command(const Args& args);
 int validate_command(const Args& args);
 int plugins_command(const Args& args);
+int inspect_command(const Args& args);
 
 }  // namespace trainkit::cli

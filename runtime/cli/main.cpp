@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
     if (args.command == "run") return cli::run_command(args);
     if (args.command == "validate") return cli::validate_command(args);
     if (args.command == "plugins") return cli::plugins_command(args);
+    if (args.command == "inspect") return cli::inspect_command(args);
     throw ConfigError("command \"" + args.command + "\" is not available in this build yet");
   } catch (const Error& e) {
     std::cerr << "trainkit: error: " << e.what() << "\n";

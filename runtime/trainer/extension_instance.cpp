@@ -1,6 +1,10 @@
 #include "trainer/extension_instance.h"
 
+#include <cstddef>
+#include <vector>
+
 #include "core/error.h"
+#include "trainer/abi_visitor.h"
 
 namespace trainkit {
 namespace {
@@ -61,7 +65,37 @@ void ExtensionInstance::initialize(const tk_context& ctx) {
 void ExtensionInstance::call(const tk_context& ctx) {
   tk_error err = empty_error();
   CurrentInstance current(services_, planned_.name);
+  last_called_iteration_ = ctx.iteration;
   check(planned_.cls->call(instance_, &ctx, &err), err, "call");
+}
+
+std::optional<std::string> ExtensionInstance::find_resume_point(const tk_context& ctx, bool requested) {
+  if (planned_.cls->struct_size < offsetof(tk_extension_class, find_resume_point) + sizeof(void*) ||
+      planned_.cls->find_resume_point == nullptr)
+    return std::nullopt;
+  tk_error err = empty_error();
+  CurrentInstance current(services_, planned_.name);
+  std::vector<char> path(4096, '\0');
+  tk_status s = planned_.cls->find_resume_point(instance_, &ctx, requested ? 1 : 0, path.data(), path.size(), &err);
+  if (s == TK_NOT_FOUND) return std::nullopt;
+  if (s != TK_OK) throw ResumeError(describe_failure(s, err, "find_resume_point"));
+  path.back() = '\0';
+  return std::string(path.data());
+}
+
+void ExtensionInstance::visit_state(state::Visitor& v, uint32_t saved_version) {
+  if (!stateful()) return;
+  tk_error err = empty_error();
+  CurrentInstance current(services_, planned_.name);
+  AbiVisitor abi(v, saved_version);
+  tk_status s = planned_.cls->visit_state(instance_, abi.raw(), &err);
+  abi.close_open_scopes();
+  abi.rethrow_pending();  // a host-side problem (shape mismatch, ...) says more than the plugin's status
+  if (s != TK_OK) {
+    const std::string message = describe_failure(s, err, v.saving() ? "visit_state (save)" : "visit_state (load)");
+    if (v.loading()) throw ResumeError(message);
+    throw TrainingError(message);
+  }
 }
 
 void ExtensionInstance::finalize(const tk_context& ctx) {

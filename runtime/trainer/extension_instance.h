@@ -8,10 +8,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <trainkit/abi.h>
 
+#include "state/visitor.h"
 #include "trainer/host_services.h"
 #include "trainer/plan.h"
 #include "trigger/summary.h"
@@ -30,7 +32,20 @@ class ExtensionInstance {
   const PlannedExtension& planned() const { return planned_; }
   int64_t priority() const { return planned_.priority; }
   bool wants_summary() const { return (planned_.cls->flags & TK_EXTENSION_WANTS_SUMMARY) != 0; }
+  bool call_on_stop() const { return (planned_.cls->flags & TK_EXTENSION_CALL_ON_STOP) != 0; }
+  bool stateful() const { return planned_.cls->state_version != 0 && planned_.cls->visit_state != nullptr; }
   DictSummary& summary() { return summary_; }
+
+  // Whether this instance's state came from a snapshot (told to the plugin in initialize).
+  bool state_restored() const { return state_restored_; }
+  void set_state_restored(bool restored) { state_restored_ = restored; }
+  // The iteration of the last `call`, so a final call on stop is not made twice (-1: never called).
+  int64_t last_called_iteration() const { return last_called_iteration_; }
+
+  // A snapshot this instance knows to resume from (find_resume_point), or nullopt.
+  std::optional<std::string> find_resume_point(const tk_context& ctx, bool requested);
+  // Saves or loads the plugin's own state; `saved_version` is the state version stored with the data.
+  void visit_state(state::Visitor& v, uint32_t saved_version);
 
   void initialize(const tk_context& ctx);
   void call(const tk_context& ctx);
@@ -46,6 +61,8 @@ class ExtensionInstance {
   HostServices& services_;
   void* instance_ = nullptr;
   DictSummary summary_;
+  bool state_restored_ = false;
+  int64_t last_called_iteration_ = -1;
 };
 
 }  // namespace trainkit

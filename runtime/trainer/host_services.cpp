@@ -1,5 +1,7 @@
 #include "trainer/host_services.h"
 
+#include "trainer/snapshot_io.h"
+
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -87,6 +89,60 @@ tk_status gradient(const tk_host* host, size_t index, DLTensor* tensor) {
   return b->gradient(index, tensor) ? TK_OK : TK_NOT_FOUND;
 }
 
+tk_status fail_with(tk_error* err, tk_status code, const char* what) {
+  if (err != nullptr && err->struct_size >= sizeof(tk_error)) {
+    err->code = code;
+    std::snprintf(err->message, sizeof err->message, "%s", what);
+  }
+  return code;
+}
+
+// Host exceptions stop here: the snapshot calls below are made from plugin code.
+template <class Body>
+tk_status guarded(tk_error* err, tk_status failure, Body&& body) {
+  try {
+    body();
+    return TK_OK;
+  } catch (const std::exception& e) {
+    return fail_with(err, failure, e.what());
+  } catch (...) {
+    return fail_with(err, TK_ERR_INTERNAL, "unknown exception");
+  }
+}
+
+tk_status snapshot_capture(const tk_host* host, const char* target, const char* format, tk_snapshot** out,
+                           tk_error* err) {
+  ServiceBackend* b = backend_of(host);
+  if (b == nullptr) return fail_with(err, TK_ERR_INVALID, "no training is running");
+  if (target == nullptr || format == nullptr || out == nullptr)
+    return fail_with(err, TK_ERR_INVALID, "target, format and out must not be NULL");
+  return guarded(err, TK_ERR_INVALID, [&] { *out = b->capture_snapshot(target, format); });
+}
+
+tk_status snapshot_write(const tk_host*, const tk_snapshot* snapshot, const char* path, tk_error* err) {
+  if (snapshot == nullptr || path == nullptr) return fail_with(err, TK_ERR_INVALID, "snapshot and path must not be NULL");
+  return guarded(err, TK_ERR_IO, [&] { write_captured(*snapshot, path); });
+}
+
+void snapshot_release(const tk_host*, tk_snapshot* snapshot) { delete snapshot; }
+
+tk_status snapshot_write_now(const tk_host* host, const char* target, const char* format, const char* path,
+                             tk_error* err) {
+  ServiceBackend* b = backend_of(host);
+  if (b == nullptr) return fail_with(err, TK_ERR_INVALID, "no training is running");
+  if (target == nullptr || format == nullptr || path == nullptr)
+    return fail_with(err, TK_ERR_INVALID, "target, format and path must not be NULL");
+  return guarded(err, TK_ERR_IO, [&] { b->write_snapshot_now(target, format, path); });
+}
+
+tk_status snapshot_verify(const tk_host*, const char* path, int64_t* iteration, tk_error* err) {
+  if (path == nullptr || iteration == nullptr) return fail_with(err, TK_ERR_INVALID, "path and iteration must not be NULL");
+  SnapshotCheck check = verify_snapshot_file(path);
+  if (!check.ok) return fail_with(err, TK_ERR_IO, check.problem.c_str());
+  *iteration = check.iteration;
+  return TK_OK;
+}
+
 const tk_log_service kLogService = {sizeof(tk_log_service), &log_message};
 const tk_observation_service kObservationService = {sizeof(tk_observation_service), &report};
 const tk_optimizer_service kOptimizerService = {sizeof(tk_optimizer_service), &optimizer_name,
@@ -94,6 +150,8 @@ const tk_optimizer_service kOptimizerService = {sizeof(tk_optimizer_service), &o
                                                 &set_hyperparameter};
 const tk_evaluation_service kEvaluationService = {sizeof(tk_evaluation_service), &evaluate};
 const tk_model_service kModelService = {sizeof(tk_model_service), &parameter_count, &parameter, &gradient};
+const tk_snapshot_service kSnapshotService = {sizeof(tk_snapshot_service), &snapshot_capture, &snapshot_write,
+                                              &snapshot_release, &snapshot_write_now, &snapshot_verify};
 
 const void* get_service(const tk_host*, const char* id) {
   if (id == nullptr) return nullptr;
@@ -102,6 +160,7 @@ const void* get_service(const tk_host*, const char* id) {
   if (std::strcmp(id, TK_SERVICE_OPTIMIZER) == 0) return &kOptimizerService;
   if (std::strcmp(id, TK_SERVICE_EVALUATION) == 0) return &kEvaluationService;
   if (std::strcmp(id, TK_SERVICE_MODEL) == 0) return &kModelService;
+  if (std::strcmp(id, TK_SERVICE_SNAPSHOT) == 0) return &kSnapshotService;
   return nullptr;
 }
 

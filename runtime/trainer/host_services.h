@@ -13,6 +13,8 @@
 
 #include <trainkit/abi.h>
 
+struct tk_snapshot;
+
 namespace trainkit {
 
 // Use to implement what the services do; the trainer is the one implementation.
@@ -28,6 +30,9 @@ class ServiceBackend {
   virtual size_t parameter_count() const = 0;
   virtual bool parameter(size_t index, const char** name, DLTensor* out) = 0;
   virtual bool gradient(size_t index, DLTensor* out) = 0;
+  // Copies the live state for a later write (throws on a bad target/format). Caller owns the result.
+  virtual tk_snapshot* capture_snapshot(const std::string& target, const std::string& format) = 0;
+  virtual void write_snapshot_now(const std::string& target, const std::string& format, const std::string& path) = 0;
 };
 
 // Use as the one tk_host of a process; lives as long as any plugin may call it.

@@ -1,17 +1,20 @@
 #include "trainer/trainer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <exception>
 
 #include "core/error.h"
+#include "state/archive.h"
+#include "torch/torch_format.h"
 #include "trainer/signals.h"
 #include "trainer/stop.h"
 
 namespace trainkit {
 
 Trainer::Trainer(const Manifest& manifest, std::vector<PlannedExtension> plan, HostServices& services,
-                 std::unique_ptr<Session> session)
-    : manifest_(manifest), services_(services), session_(std::move(session)) {
+                 std::unique_ptr<Session> session, ResumeRequest resume)
+    : manifest_(manifest), services_(services), session_(std::move(session)), resume_(std::move(resume)) {
   iterations_per_epoch_ = session_->iterations_per_epoch();
   services_.attach(this);
   for (auto& p : plan) extensions_.push_back(std::make_unique<ExtensionInstance>(std::move(p), services_));
@@ -69,7 +72,7 @@ tk_context Trainer::context_for(const ExtensionInstance* ext, bool in_iteration)
   c.epoch = iteration_ / iterations_per_epoch_;
   c.epoch_detail = static_cast<double>(iteration_) / static_cast<double>(iterations_per_epoch_);
   c.is_new_epoch = iteration_ > 0 && iteration_ % iterations_per_epoch_ == 0;
-  c.state_restored = 0;
+  c.state_restored = ext != nullptr && ext->state_restored();
   c.iterations_per_epoch = iterations_per_epoch_;
   c.max_iteration = max_iteration();
   c.elapsed_time = elapsed_time();
@@ -105,7 +108,10 @@ void Trainer::initialize_extensions() {
 
 void Trainer::run_iterations() {
   while (!(*stop_trigger_)(trigger_context())) {
-    if (stop_requested()) return;
+    if (stop_requested()) {
+      call_on_stop();
+      return;
+    }
     observation_.clear();
     session_->step(observation_);
     ++iteration_;
@@ -117,6 +123,8 @@ RunEnd Trainer::run() {
   run_start_ = std::chrono::steady_clock::now();
   running_ = true;
   SignalGuard signals;
+  resume_if_asked();  // Note [State before initialize]: every part restored before any initialize
+  run_start_ = std::chrono::steady_clock::now();
   try {
     initialize_extensions();
     run_iterations();
@@ -159,6 +167,135 @@ void Trainer::finalize_extensions() {
     tk_context ctx = context_for(extensions_[index].get(), false);
     extensions_[index]->finalize(ctx);
   }
+}
+
+std::vector<ExtensionSlot> Trainer::slots() {
+  std::vector<ExtensionSlot> all;
+  for (size_t i = 0; i < extensions_.size(); ++i) all.push_back({extensions_[i].get(), &scheduler_.trigger(i)});
+  return all;
+}
+
+// A stopped run (SIGINT/SIGTERM) gives the instances that ask for it one more call, e.g. the snapshot
+// extension's final snapshot, unless they already ran at this iteration.
+void Trainer::call_on_stop() {
+  for (size_t index : scheduler_.order()) {
+    ExtensionInstance& e = *extensions_[index];
+    if (e.call_on_stop() && e.last_called_iteration() != iteration_) call_extension(e);
+  }
+}
+
+// Note [State before initialize]: Chainer restores a snapshot inside the snapshot extension's
+// initialize, after other extensions (an LR shift) already initialized from defaults. Here the host
+// restores everything first, then initializes, so initialize sees the restored state.
+void Trainer::resume_if_asked() {
+  std::string path = resume_.path;
+  if (path.empty()) {
+    for (size_t index : scheduler_.order()) {
+      ExtensionInstance& e = *extensions_[index];
+      tk_context ctx = context_for(&e, false);
+      if (auto found = e.find_resume_point(ctx, resume_.requested)) {
+        path = *found;
+        break;
+      }
+    }
+  }
+  if (path.empty()) {
+    if (resume_.requested) host_log(TK_LOG_INFO, "", "no snapshot to resume from; starting from scratch");
+    return;
+  }
+  std::string format;
+  state::MemoryTree tree;
+  try {
+    tree = read_snapshot_file(path, &format);
+  } catch (const std::exception& e) {
+    throw ResumeError(str_cat("cannot resume from ", path, ": ", e.what()));
+  }
+  load_state(tree, path);
+  host_log(TK_LOG_INFO, "", str_cat("resumed from ", path, " (", format, ") at iteration ", iteration_));
+}
+
+void Trainer::save_state(state::Visitor& v, const std::string& target) {
+  v.scope("meta", [&] {
+    std::string version = TRAINKIT_VERSION, text = manifest_.text, t = target, plugins;
+    for (const auto& ext : extensions_)
+      plugins += str_cat(ext->name(), " ", ext->planned().plugin->id, " ", ext->planned().plugin->version, "\n");
+    v.value("trainkit_version", version);
+    v.value("target", t);
+    v.value("manifest", text);
+    v.value("extensions", plugins);
+  });
+  if (target == "model") {
+    session_->visit_model(v);
+    return;
+  }
+  v.scope("trainer", [&] {
+    double elapsed = elapsed_time();
+    v.value("iteration", iteration_);
+    v.value("elapsed_time", elapsed);
+    v.scope("stop_trigger", [&] { stop_trigger_->visit(v); });
+  });
+  session_->visit(v);
+  for (const ExtensionSlot& slot : slots()) save_extension(v, slot);
+  replay(carried_, "extensions/", v);
+}
+
+void Trainer::load_state(const state::MemoryTree& tree, const std::string& snapshot_path) {
+  auto target = tree.leaves.find("meta/target");
+  TK_CHECK(target == tree.leaves.end() || std::get<std::string>(target->second) == "trainer", ResumeError,
+           "cannot resume from ", snapshot_path,
+           ": it holds only the model (target = \"model\"); training state is missing");
+  std::vector<ExtensionSlot> all = slots();
+  check_resume_compatible(tree, all, snapshot_path);
+
+  state::MemoryLoader loader(tree);
+  loader.scope("trainer", [&] {
+    TK_CHECK(loader.value("iteration", iteration_), ResumeError, snapshot_path, " has no trainer/iteration");
+    loader.value("elapsed_time", elapsed_before_run_);
+    loader.scope("stop_trigger", [&] { stop_trigger_->visit(loader); });
+  });
+  session_->visit(loader);
+  for (const ExtensionSlot& slot : all) {
+    bool restored = load_extension(tree, loader, slot);
+    slot.instance->set_state_restored(restored);
+    if (!restored) host_log(TK_LOG_INFO, slot.instance->name(), "no saved state in the snapshot; starting fresh");
+  }
+  // Note [Resume across plugin sets]: keep what belongs to instances that are not loaded now.
+  carried_ = state::MemoryTree{};
+  for (const std::string& name : saved_extension_names(tree)) {
+    bool loaded = std::any_of(extensions_.begin(), extensions_.end(), [&](const auto& e) { return e->name() == name; });
+    if (loaded) continue;
+    state::graft(carried_, tree, "extensions/" + name + "/");
+    host_log(TK_LOG_INFO, "", str_cat("snapshot holds state for \"", name, "\", which is not in this run; kept unchanged"));
+  }
+  resumed_from_ = snapshot_path;
+}
+
+tk_snapshot* Trainer::capture_snapshot(const std::string& target, const std::string& format) {
+  check_snapshot_request(target, format);
+  auto snapshot = std::make_unique<tk_snapshot>();
+  snapshot->format = format;
+  {
+    state::MemorySaver saver(snapshot->tree);
+    save_state(saver, target);
+  }
+  if (format == "torch") {
+    snapshot->encoded = encode_torch(snapshot->tree);
+    snapshot->tree = state::MemoryTree{};
+  }
+  return snapshot.release();
+}
+
+void Trainer::write_snapshot_now(const std::string& target, const std::string& format, const std::string& path) {
+  check_snapshot_request(target, format);
+  if (format == "torch") {
+    std::unique_ptr<tk_snapshot> snapshot(capture_snapshot(target, format));
+    write_captured(*snapshot, path);
+    return;
+  }
+  state::ArchiveWriter writer(path);
+  state::ArchiveSaver saver(writer);
+  save_state(saver, target);
+  writer.commit();
 }
 
 void Trainer::report(const std::string& key, double value) { observation_.report(key, value); }

@@ -13,6 +13,10 @@
 #include <vector>
 
 #include "manifest/manifest.h"
+#include "state/memory_tree.h"
+#include "state/visitor.h"
+#include "trainer/extension_state.h"
+#include "trainer/snapshot_io.h"
 #include "scheduler/scheduler.h"
 #include "torch/session.h"
 #include "trainer/extension_instance.h"
@@ -26,11 +30,17 @@ namespace trainkit {
 
 enum class RunEnd { kCompleted, kInterrupted, kTerminated };
 
+// How a run starts: from scratch, or from a snapshot.
+struct ResumeRequest {
+  std::string path;        // --resume PATH: exactly this file
+  bool requested = false;  // --resume without a path: the newest valid snapshot the extensions know of
+};
+
 // Use once per process run: construct, run, destroy.
 class Trainer final : public ServiceBackend {
  public:
   Trainer(const Manifest& manifest, std::vector<PlannedExtension> plan, HostServices& services,
-          std::unique_ptr<Session> session);
+          std::unique_ptr<Session> session, ResumeRequest resume = {});
   ~Trainer() override;
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
@@ -39,6 +49,17 @@ class Trainer final : public ServiceBackend {
 
   int64_t iteration() const { return iteration_; }
   double elapsed_time() const;
+  // The snapshot the run resumed from, or "" when it started from scratch.
+  const std::string& resumed_from() const { return resumed_from_; }
+
+  // The whole state (target "trainer") or the model alone (target "model") into a saving visitor.
+  void save_state(state::Visitor& saver, const std::string& target);
+  // Restores every part from a verified tree; ResumeError (nothing restored) when it does not fit.
+  void load_state(const state::MemoryTree& tree, const std::string& snapshot_path);
+
+  // The snapshot service: what the snapshot extension reaches through trainkit.snapshot/1.
+  tk_snapshot* capture_snapshot(const std::string& target, const std::string& format) override;
+  void write_snapshot_now(const std::string& target, const std::string& format, const std::string& path) override;
 
   // ServiceBackend: what plugins reach through the host's services.
   void report(const std::string& key, double value) override;
@@ -53,6 +74,9 @@ class Trainer final : public ServiceBackend {
 
  private:
   void build_schedule();
+  void resume_if_asked();
+  void call_on_stop();
+  std::vector<ExtensionSlot> slots();
   void initialize_extensions();
   void run_iterations();
   void handle_error(const std::string& what);
@@ -75,6 +99,9 @@ class Trainer final : public ServiceBackend {
   double elapsed_before_run_ = 0;  // accumulated by earlier runs of the same training (resume)
   std::chrono::steady_clock::time_point run_start_;
   bool running_ = false;
+  ResumeRequest resume_;
+  std::string resumed_from_;
+  state::MemoryTree carried_;  // state of extensions not loaded now, written back unchanged
 
   PairsView observation_view_;
   PairsView summary_view_;

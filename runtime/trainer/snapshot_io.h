@@ -1,0 +1,43 @@
+// trainkit trainer: snapshot files in both formats — capture, write, verify, read.
+//
+//   tk_snapshot snap = ...;                    // a captured copy (see Trainer::capture_snapshot)
+//   write_captured(snap, "/out/snapshot_iter_100");
+//   SnapshotCheck c = verify_snapshot_file(path);        // checksums, format, iteration inside
+//   state::MemoryTree tree = read_snapshot_file(path);   // all-or-nothing; ResumeError on any problem
+//
+// Format "trainkit": the checksummed archive (runtime/state/archive.h). Format "torch": nested dicts of
+// tensors and numbers that Python's torch.load opens (runtime/torch/torch_format.h).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "state/memory_tree.h"
+
+// The ABI's opaque tk_snapshot: a state copied out of the live run, encoded for its format.
+struct tk_snapshot {
+  std::string format;              // "trainkit" | "torch"
+  trainkit::state::MemoryTree tree;  // format "trainkit"
+  std::vector<char> encoded;       // format "torch": the pickled bytes, encoded on capture
+};
+
+namespace trainkit {
+
+// Throws ConfigError unless format is "trainkit" or "torch" and target "trainer" or "model".
+void check_snapshot_request(const std::string& target, const std::string& format);
+
+// Writes a captured snapshot atomically. Calls no LibTorch code, so a forked child may use it.
+void write_captured(const tk_snapshot& snapshot, const std::string& path);
+
+struct SnapshotCheck {
+  bool ok = false;
+  std::string format;     // "trainkit" | "torch" | "" when unrecognised
+  std::string problem;    // why not ok
+  int64_t iteration = -1; // trainer/iteration inside, -1 when absent
+};
+SnapshotCheck verify_snapshot_file(const std::string& path);
+
+state::MemoryTree read_snapshot_file(const std::string& path, std::string* format = nullptr);
+
+}  // namespace trainkit
