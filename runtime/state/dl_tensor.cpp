@@ -6,7 +6,7 @@
 
 namespace trainkit::state {
 
-bool operator==(const DLDataType& a, const DLDataType& b) {
+bool same_dtype(DLDataType a, DLDataType b) {
   return a.code == b.code && a.bits == b.bits && a.lanes == b.lanes;
 }
 

@@ -15,8 +15,8 @@
 
 namespace trainkit::state {
 
-bool operator==(const DLDataType& a, const DLDataType& b);
-inline bool operator!=(const DLDataType& a, const DLDataType& b) { return !(a == b); }
+// A named function, not operator==: DLDataType is a global C struct, and ADL would not find our operator.
+bool same_dtype(DLDataType a, DLDataType b);
 
 // "float32", "int64", "uint8", "bfloat16", "complex64"; vector types get "x<lanes>"; unknown codes "dtype(c,b,l)".
 std::string dtype_name(DLDataType dtype);

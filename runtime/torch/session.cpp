@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <optional>
 
@@ -14,6 +15,7 @@
 #include "torch/model/model.h"
 #include "torch/optimizer/optimizer.h"
 #include "torch/place.h"
+#include "torch/tensor_state.h"
 
 namespace trainkit {
 namespace {
@@ -161,10 +163,30 @@ class TorchSession final : public Session {
   bool parameter(size_t index, const char** name, DLTensor* out) override;
   bool gradient(size_t index, DLTensor* out) override;
 
+  void visit(state::Visitor& v) override;
+  void visit_model(state::Visitor& v) override;
+
   std::string describe() const override;
 
  private:
+  // A model tensor read from a snapshot and checked, waiting to be copied into the live one.
+  struct StagedTensor {
+    at::Tensor live;
+    at::Tensor loaded;
+  };
+  // The updater's part of a snapshot, read and checked; empty members were absent.
+  struct StagedUpdater {
+    std::optional<dataset::EpochOrder> order;
+    at::Tensor default_generator;
+  };
+
   const Split& split_named(const std::string& split) const;
+  void save_model(state::Visitor& v) const;
+  std::vector<StagedTensor> read_model(state::Visitor& v) const;
+  static void apply_model(const std::vector<StagedTensor>& staged);
+  void save_updater(state::Visitor& v) const;
+  StagedUpdater read_updater(state::Visitor& v) const;
+  void apply_updater(StagedUpdater staged);
 
   int64_t batch_size_;
   LossKind loss_;
@@ -226,7 +248,12 @@ void TorchSession::step(Observation& observation) {
     const at::Tensor images = to_float(train_.images.index_select(0, index));
     const at::Tensor labels = train_.labels.index_select(0, index);
 
-    optimizer_->impl().zero_grad();
+    // Note [Gradients start from nothing each step]
+    // Gradients are reset to undefined (PyTorch's zero_grad(set_to_none=True)) rather than zeroed, so
+    // every backward creates them afresh: a session resumed from a snapshot, which has no gradients
+    // yet, then computes its first step exactly like the saving session's next step. Zeroed gradients
+    // would be accumulated into (0 + g), which differs from g in the sign of zero.
+    for (at::Tensor& p : parameters_) p.mutable_grad().reset();
     const at::Tensor logits = model_->forward(images);
     const at::Tensor loss = compute_loss(loss_, logits, labels);
     loss.backward();
@@ -287,6 +314,154 @@ bool TorchSession::gradient(size_t index, DLTensor* out) {
   const at::Tensor& grad = parameters_[index].grad();
   if (!grad.defined()) return false;  // before the first step
   return out == nullptr || fill_dltensor(grad, out);
+}
+
+// Note [Session state]
+// What visit() saves, besides the optimizer's keys (Note [Optimizer state in a snapshot], optimizer.h):
+//   model/<name>                 every parameter and buffer under its named_parameters() / named_buffers()
+//                                name: a state_dict, so torch.load(f)["model"] loads into the Python twin
+//   updater/epoch, position      Note [Epoch order is explicit state]
+//   updater/order                int64 [train examples], this epoch's permutation (absent before batch 1)
+//   updater/order_generator      bytes: the epoch order's generator state
+//   updater/default_generator    bytes: Note [Each session owns its default-generator state]
+// Gradients are not state (Note [Gradients start from nothing each step]), nor is anything the manifest
+// sets (batch size, threads, loss).
+
+namespace {
+
+// Load errors of LibTorch, or of a visitor that finds another type under a key, are snapshot errors.
+template <class Body>
+void with_resume_errors(Body&& body) {
+  try {
+    body();
+  } catch (const Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw ResumeError(str_cat("cannot load the training state: ", e.what_without_backtrace()));
+  } catch (const std::runtime_error& e) {
+    throw ResumeError(str_cat("cannot load the training state: ", e.what()));
+  }
+}
+
+template <class Body>
+void with_save_errors(Body&& body) {
+  try {
+    body();
+  } catch (const c10::Error& e) {
+    throw TrainingError(str_cat("cannot save the training state: ", e.what_without_backtrace()));
+  }
+}
+
+}  // namespace
+
+void TorchSession::save_model(state::Visitor& v) const {
+  dl::Scope scope(v, "model");
+  for (size_t i = 0; i < parameters_.size(); ++i) dl::save_tensor(v, names_[i], parameters_[i]);
+  for (const auto& [name, buffer] : model_->named_buffers()) dl::save_tensor(v, name, buffer);
+}
+
+std::vector<TorchSession::StagedTensor> TorchSession::read_model(state::Visitor& v) const {
+  std::vector<StagedTensor> staged;
+  dl::Scope scope(v, "model");
+  auto read = [&](const std::string& name, const at::Tensor& live, const char* kind) {
+    const std::string what = str_cat("model ", kind, " \"", name, "\"");
+    at::Tensor loaded = dl::load_tensor(v, name, live.scalar_type(), live.sizes(), what);
+    TK_CHECK(loaded.defined(), ResumeError, "the snapshot has no ", what);
+    staged.push_back({live, loaded});
+  };
+  for (size_t i = 0; i < parameters_.size(); ++i) read(names_[i], parameters_[i], "parameter");
+  for (const auto& [name, buffer] : model_->named_buffers()) read(name, buffer, "buffer");
+  return staged;
+}
+
+void TorchSession::apply_model(const std::vector<StagedTensor>& staged) {
+  torch::NoGradGuard no_grad;
+  for (const StagedTensor& t : staged) t.live.copy_(t.loaded);
+}
+
+void TorchSession::save_updater(state::Visitor& v) const {
+  dl::Scope scope(v, "updater");
+  dataset::EpochOrder::State s = order_->state();
+  v.value("epoch", s.epoch);
+  v.value("position", s.position);
+  if (!s.order.empty())
+    dl::save_tensor(v, "order", at::from_blob(s.order.data(), {static_cast<int64_t>(s.order.size())}, at::kLong));
+  v.bytes("order_generator", s.generator);
+  const at::Tensor& g = default_generator_state_;
+  std::vector<uint8_t> bytes(g.data_ptr<uint8_t>(), g.data_ptr<uint8_t>() + g.numel());
+  v.bytes("default_generator", bytes);
+}
+
+TorchSession::StagedUpdater TorchSession::read_updater(state::Visitor& v) const {
+  StagedUpdater staged;
+  dl::Scope scope(v, "updater");
+  dataset::EpochOrder::State s;
+  if (v.value("epoch", s.epoch)) {
+    TK_CHECK(v.value("position", s.position), ResumeError, "updater: the snapshot has an epoch but no position");
+    const at::Tensor order = dl::load_any_tensor(v, "order", "updater order");
+    if (order.defined()) {
+      TK_CHECK(order.scalar_type() == at::kLong && order.dim() == 1, ResumeError,
+               "updater order: expected an int64 vector, the snapshot has ", order.scalar_type(), " ", order.sizes());
+      s.order.assign(order.data_ptr<int64_t>(), order.data_ptr<int64_t>() + order.numel());
+    }
+    TK_CHECK(v.bytes("order_generator", s.generator), ResumeError,
+             "updater: the snapshot has an epoch order but no order_generator");
+    dataset::EpochOrder order_check(order_->size(), order_->shuffle(), 0);
+    order_check.set_state(s);  // ResumeError when it does not fit this data
+    staged.order.emplace(std::move(order_check));
+  }
+  std::vector<uint8_t> bytes;
+  if (v.bytes("default_generator", bytes)) {
+    at::Tensor gen_state = at::empty({static_cast<int64_t>(bytes.size())}, at::kByte);
+    if (!bytes.empty()) std::memcpy(gen_state.data_ptr<uint8_t>(), bytes.data(), bytes.size());
+    try {
+      at::detail::createCPUGenerator(0).set_state(gen_state);  // checks size and contents
+    } catch (const c10::Error& e) {
+      throw ResumeError(str_cat("updater default_generator: bad generator state (", e.what_without_backtrace(), ")"));
+    }
+    staged.default_generator = gen_state;
+  }
+  return staged;
+}
+
+void TorchSession::apply_updater(StagedUpdater staged) {
+  if (staged.order) order_ = std::move(staged.order);
+  if (staged.default_generator.defined()) default_generator_state_ = staged.default_generator;
+}
+
+void TorchSession::visit(state::Visitor& v) {
+  if (v.saving()) {
+    with_save_errors([&] {
+      save_model(v);
+      {
+        dl::Scope scope(v, "optimizer");
+        optimizer_->save_state(v);
+      }
+      save_updater(v);
+    });
+    return;
+  }
+  with_resume_errors([&] {
+    // Read and check everything, then change the session: a refused snapshot leaves it untouched.
+    std::vector<StagedTensor> model = read_model(v);
+    optimizer::LoadedState optimizer;
+    {
+      dl::Scope scope(v, "optimizer");
+      optimizer = optimizer_->read_state(v);
+    }
+    StagedUpdater updater = read_updater(v);
+    apply_model(model);
+    optimizer_->apply_state(std::move(optimizer));
+    apply_updater(std::move(updater));
+  });
+}
+
+void TorchSession::visit_model(state::Visitor& v) {
+  if (v.saving()) {
+    with_save_errors([&] { save_model(v); });
+    return;
+  }
+  with_resume_errors([&] { apply_model(read_model(v)); });
 }
 
 std::string TorchSession::describe() const {

@@ -18,6 +18,10 @@
 
 namespace trainkit {
 
+namespace state {
+class Visitor;
+}
+
 // Use as the trainer's handle on everything LibTorch does.
 class Session {
  public:
@@ -50,6 +54,15 @@ class Session {
   virtual bool parameter(size_t index, const char** name, DLTensor* out) = 0;
   virtual bool gradient(size_t index, DLTensor* out) = 0;
 
+  // Saves or loads model, optimizer and updater state under the scopes `model`, `optimizer`, `updater`
+  // (Note [Session state] in session.cpp lists every key). A session loaded from the state another
+  // session saved after k steps continues bit-identically: its next steps report the same main/loss and
+  // leave the same parameters and optimizer state as the saving session's next steps.
+  // LOAD reads and checks everything before changing anything: on ResumeError (a missing parameter, a
+  // dtype or shape that differs, another optimizer, a broken epoch order) the session is as it was.
+  virtual void visit(state::Visitor& v) = 0;
+  // Only the `model` scope (snapshot target = "model"), with the same all-or-nothing load.
+  virtual void visit_model(state::Visitor& v) = 0;
 
   // Short description for `trainkit validate`: "mlp 784-256-10 (203,530 parameters); sgd lr=0.05 momentum=0.9;
   // 60000 train / 10000 validation examples, batch 64, 938 iterations per epoch".

@@ -1,6 +1,7 @@
 #include "trainer/abi_visitor.h"
 
 #include <cstring>
+#include <stdexcept>
 #include <vector>
 
 namespace trainkit {

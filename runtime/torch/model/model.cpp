@@ -20,17 +20,20 @@ class SequentialModel final : public Model {
   SequentialModel(torch::nn::Sequential net, std::string description)
       : net_(std::move(net)), description_(std::move(description)) {
     for (const auto& item : net_->named_parameters()) named_.emplace_back(item.key(), item.value());
+    for (const auto& item : net_->named_buffers()) buffers_.emplace_back(item.key(), item.value());
   }
 
   at::Tensor forward(const at::Tensor& images) override { return net_->forward(images); }
   void set_training(bool on) override { net_->train(on); }
   const std::vector<std::pair<std::string, at::Tensor>>& named_parameters() const override { return named_; }
+  const std::vector<std::pair<std::string, at::Tensor>>& named_buffers() const override { return buffers_; }
   std::string describe() const override { return description_; }
 
  private:
   torch::nn::Sequential net_;
   std::string description_;
   std::vector<std::pair<std::string, at::Tensor>> named_;
+  std::vector<std::pair<std::string, at::Tensor>> buffers_;
 };
 
 class ScriptModel final : public Model {
@@ -42,6 +45,13 @@ class ScriptModel final : public Model {
   at::Tensor forward(const at::Tensor& images) override { return module_.forward({images}).toTensor(); }
   void set_training(bool on) override { module_.train(on); }
   const std::vector<std::pair<std::string, at::Tensor>>& named_parameters() const override { return named_; }
+  // Read afresh on every call: scripted code may assign a new tensor to a buffer attribute rather than
+  // update it in place, and a cached handle would then point at a tensor the module no longer uses.
+  const std::vector<std::pair<std::string, at::Tensor>>& named_buffers() const override {
+    buffers_.clear();
+    for (const auto& item : module_.named_buffers(/*recurse=*/true)) buffers_.emplace_back(item.name, item.value);
+    return buffers_;
+  }
   std::string describe() const override { return "torchscript " + path_; }
 
   torch::jit::Module& module() { return module_; }
@@ -50,6 +60,7 @@ class ScriptModel final : public Model {
   torch::jit::Module module_;
   std::string path_;
   std::vector<std::pair<std::string, at::Tensor>> named_;
+  mutable std::vector<std::pair<std::string, at::Tensor>> buffers_;
 };
 
 std::unique_ptr<Model> make_mlp(const ModelConfig& config, const ImageShape& input, int64_t classes) {

@@ -36,6 +36,9 @@ class Model {
   // The parameters in a fixed order under the names Python's named_parameters() gives the same network.
   // The tensors are the live ones: the optimizer updates them in place.
   virtual const std::vector<std::pair<std::string, at::Tensor>>& named_parameters() const = 0;
+  // The buffers (batch-norm running statistics, ...) likewise: live tensors under their Python names.
+  // Parameters and buffers share one namespace, as in a state_dict.
+  virtual const std::vector<std::pair<std::string, at::Tensor>>& named_buffers() const = 0;
   // "mlp 784-256-10", "cnn 1x28x28 conv3x3 32-64, pool 2, linear 3136-10", "torchscript /path/m.pt".
   virtual std::string describe() const = 0;
 };

@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/spelling.h"
 #include "torch/place.h"
+#include "torch/tensor_state.h"
 
 namespace trainkit::optimizer {
 namespace {
@@ -32,7 +33,8 @@ using torch::optim::OptimizerOptions;
           auto& options = static_cast<Options&>(o);                                              \
           options.field(static_cast<std::decay_t<decltype(options.field())>>(v));                \
         },                                                                                       \
-        static_cast<double>(Options(1.0).field())                                                \
+        static_cast<double>(Options(1.0).field()),                                               \
+        std::is_same<std::decay_t<decltype(Options(1.0).field())>, bool>::value                  \
   }
 
 // Adam's betas are one tuple in LibTorch; schedules and logs want them one by one.
@@ -46,7 +48,7 @@ Knob beta_knob(const char* name) {
                 std::get<I>(betas) = v;
                 options.betas(betas);
               },
-              std::get<I>(Options(1.0).betas())};
+              std::get<I>(Options(1.0).betas()), false};
 }
 
 template <class Options>
@@ -236,6 +238,210 @@ std::string Optimizer::describe() const {
     if (std::string(knob.name) == "lr" || value != knob.torch_default) out << " " << knob.name << "=" << value;
   }
   return out.str();
+}
+
+namespace {
+
+using torch::optim::OptimizerParamState;
+
+std::vector<at::Tensor> all_params(const torch::optim::Optimizer& impl) {
+  std::vector<at::Tensor> params;
+  for (const auto& group : impl.param_groups())
+    for (const auto& p : group.params()) params.push_back(p);
+  return params;
+}
+
+// One optimizer kind's per-parameter state fields, to and from the visitor.
+struct StateIo {
+  void (*save)(state::Visitor& v, const OptimizerParamState& s);
+  // Null when the parameter has no saved state; `p` is the parameter, `what` names it in errors.
+  std::unique_ptr<OptimizerParamState> (*load)(state::Visitor& v, const at::Tensor& p, const std::string& what);
+};
+
+at::Tensor load_like(state::Visitor& v, const std::string& key, const at::Tensor& p, const std::string& what) {
+  return dl::load_tensor(v, key, p.scalar_type(), p.sizes(), what + " " + key);
+}
+
+at::Tensor require_like(state::Visitor& v, const std::string& key, const at::Tensor& p, const std::string& what) {
+  at::Tensor t = load_like(v, key, p, what);
+  TK_CHECK(t.defined(), ResumeError, what, ": the snapshot has a step count but no ", key);
+  return t;
+}
+
+StateIo sgd_io() {
+  return {[](state::Visitor& v, const OptimizerParamState& s) {
+            dl::save_tensor(v, "momentum_buffer", static_cast<const torch::optim::SGDParamState&>(s).momentum_buffer());
+          },
+          [](state::Visitor& v, const at::Tensor& p, const std::string& what) -> std::unique_ptr<OptimizerParamState> {
+            at::Tensor buf = load_like(v, "momentum_buffer", p, what);
+            if (!buf.defined()) return nullptr;
+            auto s = std::make_unique<torch::optim::SGDParamState>();
+            s->momentum_buffer(buf);
+            return s;
+          }};
+}
+
+// Adam and AdamW keep the same fields in two unrelated classes.
+template <class ParamState>
+StateIo adam_io() {
+  return {[](state::Visitor& v, const OptimizerParamState& base) {
+            const auto& s = static_cast<const ParamState&>(base);
+            int64_t step = s.step();
+            v.value("step", step);
+            dl::save_tensor(v, "exp_avg", s.exp_avg());
+            dl::save_tensor(v, "exp_avg_sq", s.exp_avg_sq());
+            dl::save_tensor(v, "max_exp_avg_sq", s.max_exp_avg_sq());
+          },
+          [](state::Visitor& v, const at::Tensor& p, const std::string& what) -> std::unique_ptr<OptimizerParamState> {
+            int64_t step = 0;
+            if (!v.value("step", step)) return nullptr;
+            auto s = std::make_unique<ParamState>();
+            s->step(step);
+            s->exp_avg(require_like(v, "exp_avg", p, what));
+            s->exp_avg_sq(require_like(v, "exp_avg_sq", p, what));
+            s->max_exp_avg_sq(load_like(v, "max_exp_avg_sq", p, what));
+            return s;
+          }};
+}
+
+StateIo rmsprop_io() {
+  using State = torch::optim::RMSpropParamState;
+  return {[](state::Visitor& v, const OptimizerParamState& base) {
+            const auto& s = static_cast<const State&>(base);
+            int64_t step = s.step();
+            v.value("step", step);
+            dl::save_tensor(v, "square_avg", s.square_avg());
+            dl::save_tensor(v, "momentum_buffer", s.momentum_buffer());
+            dl::save_tensor(v, "grad_avg", s.grad_avg());
+          },
+          [](state::Visitor& v, const at::Tensor& p, const std::string& what) -> std::unique_ptr<OptimizerParamState> {
+            int64_t step = 0;
+            if (!v.value("step", step)) return nullptr;
+            auto s = std::make_unique<State>();
+            s->step(step);
+            s->square_avg(require_like(v, "square_avg", p, what));
+            s->momentum_buffer(load_like(v, "momentum_buffer", p, what));
+            s->grad_avg(load_like(v, "grad_avg", p, what));
+            return s;
+          }};
+}
+
+StateIo adagrad_io() {
+  using State = torch::optim::AdagradParamState;
+  return {[](state::Visitor& v, const OptimizerParamState& base) {
+            const auto& s = static_cast<const State&>(base);
+            int64_t step = s.step();
+            v.value("step", step);
+            dl::save_tensor(v, "sum", s.sum());
+          },
+          [](state::Visitor& v, const at::Tensor& p, const std::string& what) -> std::unique_ptr<OptimizerParamState> {
+            int64_t step = 0;
+            if (!v.value("step", step)) return nullptr;
+            auto s = std::make_unique<State>();
+            s->step(step);
+            s->sum(require_like(v, "sum", p, what));
+            return s;
+          }};
+}
+
+StateIo state_io(const std::string& name) {
+  if (name == "sgd") return sgd_io();
+  if (name == "adam") return adam_io<torch::optim::AdamParamState>();
+  if (name == "adamw") return adam_io<torch::optim::AdamWParamState>();
+  if (name == "rmsprop") return rmsprop_io();
+  TK_INTERNAL_ASSERT(name == "adagrad");
+  return adagrad_io();
+}
+
+}  // namespace
+
+// Note [Optimizer state in a snapshot]
+void Optimizer::save_state(state::Visitor& v) const {
+  std::string name = name_;
+  v.value("name", name);
+  {
+    dl::Scope groups(v, "groups");
+    for (size_t g = 0; g < group_count(); ++g) {
+      dl::Scope group(v, std::to_string(g));
+      const auto& param_group = impl_->param_groups()[g];
+      for (const Knob& knob : *knobs_) {
+        const double value = knob.get(param_group.options());
+        if (knob.is_bool) {
+          bool on = value != 0;
+          v.value(knob.name, on);
+        } else {
+          double copy = value;
+          v.value(knob.name, copy);
+        }
+      }
+      int64_t count = static_cast<int64_t>(param_group.params().size());
+      v.value("param_count", count);
+    }
+  }
+  const StateIo io = state_io(name_);
+  const std::vector<at::Tensor> params = all_params(*impl_);
+  dl::Scope states(v, "state");
+  for (size_t i = 0; i < params.size(); ++i) {
+    auto it = impl_->state().find(state_key(params[i]));
+    if (it == impl_->state().end() || !it->second) continue;
+    dl::Scope param(v, std::to_string(i));
+    io.save(v, *it->second);
+  }
+}
+
+LoadedState Optimizer::read_state(state::Visitor& v) const {
+  std::string saved_name;
+  if (v.value("name", saved_name))
+    TK_CHECK(saved_name == name_, ResumeError, "snapshot was taken with ", saved_name, ", manifest says ", name_);
+  LoadedState loaded;
+  {
+    dl::Scope groups(v, "groups");
+    for (size_t g = 0; g < group_count(); ++g) {
+      dl::Scope group(v, std::to_string(g));
+      int64_t count = 0;
+      const size_t have = impl_->param_groups()[g].params().size();
+      if (v.value("param_count", count))
+        TK_CHECK(count == static_cast<int64_t>(have), ResumeError, "optimizer parameter group ", g, ": the snapshot has ",
+                 count, " parameters, the model has ", have);
+      auto& knobs = loaded.groups.emplace_back();
+      for (const Knob& knob : *knobs_) {
+        if (knob.is_bool) {
+          bool on = false;
+          if (v.value(knob.name, on)) knobs.emplace_back(&knob, on ? 1.0 : 0.0);
+        } else {
+          double value = 0;
+          if (v.value(knob.name, value)) knobs.emplace_back(&knob, value);
+        }
+      }
+    }
+  }
+  const StateIo io = state_io(name_);
+  const std::vector<at::Tensor> params = all_params(*impl_);
+  dl::Scope states(v, "state");
+  for (size_t i = 0; i < params.size(); ++i) {
+    dl::Scope param(v, std::to_string(i));
+    loaded.params.push_back(io.load(v, params[i], str_cat("optimizer state of parameter ", i)));
+  }
+  return loaded;
+}
+
+void Optimizer::apply_state(LoadedState loaded) {
+  for (size_t g = 0; g < loaded.groups.size() && g < group_count(); ++g)
+    for (const auto& [knob, value] : loaded.groups[g]) knob->set(impl_->param_groups()[g].options(), value);
+  const std::vector<at::Tensor> params = all_params(*impl_);
+  for (size_t i = 0; i < params.size() && i < loaded.params.size(); ++i) {
+    const std::string key = state_key(params[i]);
+    if (loaded.params[i]) {
+      impl_->state()[key] = std::move(loaded.params[i]);
+    } else if (name_ != "adagrad") {
+      impl_->state().erase(key);
+    }
+  }
+  // Note [Turning a feature on after the first step]: a snapshot taken before amsgrad, centered or
+  // momentum was switched on has no buffer for it.
+  if (name_ == "adam") fill_amsgrad_buffers<torch::optim::AdamOptions, torch::optim::AdamParamState>(*impl_);
+  if (name_ == "adamw") fill_amsgrad_buffers<torch::optim::AdamWOptions, torch::optim::AdamWParamState>(*impl_);
+  if (name_ == "rmsprop") fill_rmsprop_buffers(*impl_);
 }
 
 }  // namespace trainkit::optimizer

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "manifest/manifest.h"
+#include "state/visitor.h"
 
 namespace trainkit::optimizer {
 
@@ -24,6 +25,15 @@ struct Knob {
   double (*get)(const torch::optim::OptimizerOptions& options);
   void (*set)(torch::optim::OptimizerOptions& options, double value);  // booleans: value != 0
   double torch_default;  // what LibTorch's options default to, so describe() shows only what was changed
+  bool is_bool;          // nesterov, amsgrad, centered: visited as bool, not f64
+};
+
+// The optimizer's part of a snapshot, read and checked by Optimizer::read_state but not yet applied.
+struct LoadedState {
+  // Per parameter group, the hyperparameters the snapshot holds (a missing one keeps its current value).
+  std::vector<std::vector<std::pair<const Knob*, double>>> groups;
+  // Per parameter (all groups, in order): its state, or null when the snapshot holds none for it.
+  std::vector<std::unique_ptr<torch::optim::OptimizerParamState>> params;
 };
 
 // Use as the session's optimizer: sgd, adam, adamw, rmsprop or adagrad over one parameter group.
@@ -44,6 +54,21 @@ class Optimizer {
 
   // "sgd lr=0.05 momentum=0.9": lr and every value of group 0 that differs from LibTorch's default.
   std::string describe() const;
+
+  // Note [Optimizer state in a snapshot]
+  // Into the visitor's current scope: `name`; per parameter group g `groups/<g>/<hyperparameter>` (every
+  // knob, f64 or bool) and `groups/<g>/param_count`; per parameter i (numbered over all groups in order,
+  // like PyTorch's state_dict) `state/<i>/<field>`: sgd momentum_buffer; adam/adamw step, exp_avg,
+  // exp_avg_sq, max_exp_avg_sq; rmsprop step, square_avg, momentum_buffer, grad_avg; adagrad step, sum.
+  // A parameter that has not been stepped yet has no state/<i> at all (adagrad always has one), and an
+  // undefined buffer (amsgrad off) has no key.
+  void save_state(state::Visitor& v) const;
+  // Reads and checks everything save_state wrote. Throws ResumeError (another optimizer, another number
+  // of parameters, a state tensor that does not fit its parameter) and then has changed nothing.
+  LoadedState read_state(state::Visitor& v) const;
+  // Installs what read_state returned; parameters without saved state lose theirs (except adagrad's,
+  // which LibTorch creates in the constructor and requires).
+  void apply_state(LoadedState loaded);
 
  private:
   const Knob* find(const std::string& key) const;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "manifest/manifest.h"
+#include "process.h"
 #include "torch/session.h"
 
 namespace trainkit::testing {
@@ -33,6 +34,30 @@ inline bool have_fashion_mnist() { return fs::exists(kFashionRoot / "train-image
       return;                                                                                        \
     }                                                                                                \
   } while (0)
+
+// Use /usr/bin/python3 explicitly: the python3 first on PATH may be another interpreter without torch.
+inline constexpr const char* kPython = "/usr/bin/python3";
+
+inline bool python_has_torch() {
+  static const bool has = std::system((std::string(kPython) + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0;
+  return has;
+}
+
+#define TK_REQUIRE_PYTHON_TORCH()                                                                    \
+  do {                                                                                               \
+    if (!::trainkit::testing::python_has_torch()) {                                                 \
+      WARN("skipped: " << ::trainkit::testing::kPython                                               \
+                       << " cannot import torch (apt install python3-torch)");                      \
+      return;                                                                                        \
+    }                                                                                                \
+  } while (0)
+
+// Runs `/usr/bin/python3 -c script args...`; stdout and stderr are captured.
+inline tk_test::ProcessResult run_python(const std::string& script, const std::vector<std::string>& args = {}) {
+  std::vector<std::string> argv{kPython, "-c", script};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return tk_test::run_process(argv);
+}
 
 // A fresh folder under the system temp dir, removed with everything in it at scope exit.
 class TempDir {

@@ -12,13 +12,6 @@ namespace {
 
 using Catch::Matchers::Contains;
 
-// Use /usr/bin/python3 explicitly: the python3 first on PATH may be another interpreter without torch.
-constexpr const char* kPython = "/usr/bin/python3";
-
-bool python_has_torch() {
-  return std::system((std::string(kPython) + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0;
-}
-
 // Scripting needs the module's source, so the module lives in a .py file rather than in `python -c`.
 constexpr const char* kScript = R"PY(
 import sys

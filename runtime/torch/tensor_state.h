@@ -1,9 +1,9 @@
-// trainkit torch: LibTorch tensors <-> DLPack dtypes and borrowed DLTensor views, for the state visitor
-// and the torch snapshot format. Includes ATen headers: only runtime/torch/*.cpp may include this file.
+// trainkit torch: LibTorch tensors <-> DLPack dtypes, borrowed DLTensor views, and tensors through the
+// state visitor. Includes ATen headers: only runtime/torch/*.cpp may include this file.
 //
-//   dl::View view = dl::view(param.detach());     // contiguous CPU copy only when needed
-//   visitor.tensor("1.weight", view.dl);            // view.dl borrows view.tensor's memory and sizes
-//   at::ScalarType t = dl::scalar_type(saved_dtype).value();
+//   dl::save_tensor(v, "exp_avg", state.exp_avg());                          // SAVE
+//   at::Tensor t = dl::load_tensor(v, "exp_avg", at::kFloat, p.sizes(), "optimizer state 3 exp_avg");
+//   dl::View view = *dl::view(param.detach());     // view.dl borrows view.tensor's memory and sizes
 //
 // Rationale: at::getDLDataType / at::toScalarType (ATen/DLConvertor.h) throw for bool in LibTorch 1.13,
 // and Debian's DLPack 0.6 has no bool code. trainkit uses code 6 with 8 bits for bool, which is what
@@ -11,6 +11,7 @@
 #pragma once
 
 #include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
 #include <c10/core/ScalarType.h>
 #include <dlpack/dlpack.h>
 
@@ -18,6 +19,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "core/error.h"
+#include "state/visitor.h"
 
 namespace trainkit::dl {
 
@@ -104,6 +108,62 @@ inline std::optional<View> view(const at::Tensor& t) {
   v.dl.strides = nullptr;  // compact row-major
   v.dl.byte_offset = 0;
   return v;
+}
+
+// Enters a visitor scope for its lifetime and leaves it even when the body throws.
+class Scope {
+ public:
+  Scope(state::Visitor& v, const std::string& key) : v_(v) { v_.enter(key); }
+  ~Scope() {
+    try {
+      v_.leave();
+    } catch (...) {
+    }
+  }
+  Scope(const Scope&) = delete;
+  Scope& operator=(const Scope&) = delete;
+
+ private:
+  state::Visitor& v_;
+};
+
+// SAVE: stores `t` under key (copied before the call returns); an undefined tensor stores nothing.
+inline void save_tensor(state::Visitor& v, const std::string& key, const at::Tensor& t) {
+  if (!t.defined()) return;
+  std::optional<View> view = dl::view(t.detach());
+  if (!view)
+    throw Error(ExitCode::kTrainingFailed,
+                str_cat("state key ", key, ": cannot save a tensor of type ", t.scalar_type(), " (no DLPack code)"));
+  v.tensor(key, view->dl);
+}
+
+// LOAD: the tensor saved under key, allocated with the saved dtype and shape; undefined when absent.
+// `what` names the value in errors ("model parameter \"1.weight\"").
+inline at::Tensor load_any_tensor(state::Visitor& v, const std::string& key, const std::string& what) {
+  DLDataType dtype{};
+  std::vector<int64_t> shape;
+  if (!v.tensor_info(key, dtype, shape)) return {};
+  std::optional<at::ScalarType> type = scalar_type(dtype);
+  TK_CHECK(type.has_value(), ResumeError, what, ": the snapshot holds a tensor of unsupported ", dtype_name(dtype));
+  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(*type));
+  v.tensor(key, view(t)->dl);
+  return t;
+}
+
+// LOAD: like load_any_tensor, but the saved dtype and shape must be `type` and `shape` (ResumeError
+// "<what>: the snapshot has float32 [64, 784], expected float32 [32, 784]" otherwise).
+inline at::Tensor load_tensor(state::Visitor& v, const std::string& key, at::ScalarType type, at::IntArrayRef shape,
+                              const std::string& what) {
+  DLDataType dtype{};
+  std::vector<int64_t> saved_shape;
+  if (!v.tensor_info(key, dtype, saved_shape)) return {};
+  const DLDataType want = *dtype_of(type);
+  const std::vector<int64_t> want_shape(shape.begin(), shape.end());
+  TK_CHECK(same(dtype, want) && saved_shape == want_shape, ResumeError, what, ": the snapshot has ",
+           describe(dtype, saved_shape), ", expected ", describe(want, want_shape));
+  at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
+  v.tensor(key, view(t)->dl);
+  return t;
 }
 
 }  // namespace trainkit::dl
