@@ -1,7 +1,7 @@
-// state_archive_bench [SIZE_MIB=1024] [DIR=<build>/bench-tmp]
+// state_archive_bench [SIZE_MIB=1024] [DIR=<build>/bench-tmp] [REPEATS=3]
 //
 // What a snapshot of SIZE_MIB of float32 tensors (16 MiB each) costs, against what the same bytes cost
-// without trainkit, both measured in this run on the same disk (median of 3):
+// without trainkit, both measured in this run on the same disk (median of REPEATS):
 //   (a) raw write + fsync          vs (b) the synchronous snapshot: ArchiveSaver over a visit, commit
 //   (c) raw read into memory       vs read_archive (verify + load), cold page cache and warm
 //   (d) memcpy into fresh buffers  vs MemorySaver capture: the training stall of the thread writer
@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "state/archive.h"
@@ -29,7 +30,7 @@ using trainkit::state::MemoryTree;
 using trainkit::state::TensorLeaf;
 
 constexpr size_t kTensorBytes = 16 << 20;
-constexpr int kRepeats = 3;
+int g_repeats = 3;
 
 double seconds_of(const std::function<void()>& body) {
   auto start = std::chrono::steady_clock::now();
@@ -37,20 +38,22 @@ double seconds_of(const std::function<void()>& body) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Median of kRepeats runs of each body. The bodies take turns within each repeat, so a noisy neighbour on a
-// shared machine slows baseline and trainkit alike; `before` runs untimed ahead of every run.
+// Median of the repeats of each body. The bodies take turns within each repeat, and the one that goes
+// first rotates, so a noisy neighbour or leftover disk work slows baseline and trainkit alike; `before`
+// runs untimed ahead of every run.
 std::vector<double> medians(const std::vector<std::function<void()>>& bodies,
                             const std::function<void()>& before = [] {}) {
   std::vector<std::vector<double>> times(bodies.size());
-  for (int r = 0; r < kRepeats; ++r)
-    for (size_t b = 0; b < bodies.size(); ++b) {
+  for (int r = 0; r < g_repeats; ++r)
+    for (size_t k = 0; k < bodies.size(); ++k) {
+      size_t b = (k + static_cast<size_t>(r)) % bodies.size();
       before();
       times[b].push_back(seconds_of(bodies[b]));
     }
   std::vector<double> out;
   for (auto& t : times) {
     std::sort(t.begin(), t.end());
-    out.push_back(t[kRepeats / 2]);
+    out.push_back(t[t.size() / 2]);
   }
   return out;
 }
@@ -149,8 +152,9 @@ void row(const char* what, const char* base_name, double base_s, const char* our
 int main(int argc, char** argv) {
   size_t mib = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 1024;
   std::string dir = argc > 2 ? argv[2] : TK_BENCH_DEFAULT_DIR;
-  if (mib == 0) {
-    std::fprintf(stderr, "usage: %s [SIZE_MIB=1024] [DIR]\n", argv[0]);
+  g_repeats = argc > 3 ? std::atoi(argv[3]) : 3;
+  if (mib == 0 || g_repeats < 1) {
+    std::fprintf(stderr, "usage: %s [SIZE_MIB=1024] [DIR] [REPEATS=3]\n", argv[0]);
     return 2;
   }
   ::mkdir(dir.c_str(), 0755);
@@ -166,7 +170,9 @@ int main(int argc, char** argv) {
   auto remove_files = [&] {
     ::unlink(raw_path.c_str());
     ::unlink(archive_path.c_str());
-    ::sync();  // so neither write's fsync pays for the journal work of freeing the previous file
+    // Neither write's fsync should pay for freeing the previous file: flush that work, let the disk settle.
+    ::sync();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
   };
   auto write = medians({[&] { raw_write(tree, raw_path); },
                         [&] {
@@ -221,7 +227,7 @@ int main(int argc, char** argv) {
   std::printf("state_archive_bench: %zu MiB in %zu float32 tensors of 16 MiB; folder %s (%s); archive %lld bytes; "
               "median of %d\n",
               payload >> 20, payload / kTensorBytes, dir.c_str(), fs_name(dir).c_str(),
-              static_cast<long long>(st.st_size), kRepeats);
+              static_cast<long long>(st.st_size), g_repeats);
   std::printf("%-22s %-26s %7s   %8s      | %-24s %7s   %8s      | %5s\n", "", "baseline", "time", "rate",
               "trainkit", "time", "rate", "ratio");
   row("write + fsync", "(a) raw write+fsync", raw_write_s, "(b) ArchiveSaver+commit", archive_write_s, mb);

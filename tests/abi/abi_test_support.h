@@ -2,7 +2,7 @@
 //
 //   TempDir dir;
 //   std::string plugins = plugin_folder(dir, {TK_ABI_V1_0_PLUGIN});
-//   auto r = trainkit({"plugins", "--dir", plugins});
+//   auto r = run_trainkit({"plugins", "--dir", plugins});
 #pragma once
 
 #include <string>

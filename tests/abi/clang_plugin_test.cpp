@@ -22,12 +22,12 @@ std::string clang_plugin() {
 TEST_CASE("a plugin compiled by clang++ loads in the gcc-built host") {
   TempDir dir;
   const std::string plugins = plugin_folder(dir, {clang_plugin()});
-  auto list = trainkit({"plugins", "--dir", plugins});
+  auto list = run_trainkit({"plugins", "--dir", plugins});
   REQUIRE(list.exit_code == 0);
   CHECK_THAT(list.out, Contains("clang_plugin.so") && Contains("org.trainkit.test.clang_plugin") &&
                            Contains("compiled_by"));
   CHECK_THAT(list.out, !Contains("clang_plugin.so  refused"));
-  auto describe = trainkit({"plugins", "--dir", plugins, "--describe", "compiled_by"});
+  auto describe = run_trainkit({"plugins", "--dir", plugins, "--describe", "compiled_by"});
   REQUIRE(describe.exit_code == 0);
   CHECK_THAT(describe.out, Contains("built by clang"));
 }
@@ -43,7 +43,7 @@ use = "compiled_by"
 [[extension]]
 use = "log_report"
 )", plugin_dirs_line(plugins)));
-  auto r = trainkit({"run", dir.file("m.toml")});
+  auto r = run_trainkit({"run", dir.file("m.toml")});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto log = read_json(dir.file("result/log"));

@@ -11,12 +11,12 @@ using Catch::Contains;
 TEST_CASE("a C plugin built against the frozen 1.0 headers loads in the current host") {
   TempDir dir;
   const std::string plugins = plugin_folder(dir, {TK_ABI_V1_0_PLUGIN});
-  auto list = trainkit({"plugins", "--dir", plugins});
+  auto list = run_trainkit({"plugins", "--dir", plugins});
   REQUIRE(list.exit_code == 0);
   CHECK_THAT(list.out, Contains("v1_0_plugin.so") && Contains("org.trainkit.test.abi_v1_0") && Contains("abi_v1_0"));
   CHECK_THAT(list.out, !Contains("v1_0_plugin.so  refused"));
 
-  auto describe = trainkit({"plugins", "--dir", plugins, "--describe", "abi_v1_0"});
+  auto describe = run_trainkit({"plugins", "--dir", plugins, "--describe", "abi_v1_0"});
   REQUIRE(describe.exit_code == 0);
   CHECK_THAT(describe.out, Contains("frozen ABI 1.0 headers") && Contains("key") && Contains("\"abi/v1_0\"") &&
                                Contains("value") && Contains("1.5"));
@@ -34,7 +34,7 @@ value = 2.25
 [[extension]]
 use = "log_report"
 )", plugin_dirs_line(plugins)));
-  auto r = trainkit({"run", dir.file("m.toml")});
+  auto r = run_trainkit({"run", dir.file("m.toml")});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.err, Contains("built against the frozen ABI 1.0 headers"));

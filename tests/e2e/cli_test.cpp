@@ -7,26 +7,26 @@ using namespace tk_test;
 using Catch::Contains;
 
 TEST_CASE("version and help exit 0 and say what they are") {
-  auto v = trainkit({"--version"});
+  auto v = run_trainkit({"--version"});
   CHECK(v.exit_code == 0);
   CHECK_THAT(v.out, Contains("trainkit ") && Contains("plugin ABI 1.0"));
-  auto h = trainkit({"--help"});
+  auto h = run_trainkit({"--help"});
   CHECK(h.exit_code == 0);
   CHECK_THAT(h.out, Contains("trainkit run MANIFEST") && Contains("exit codes"));
 }
 
 TEST_CASE("no command or an unknown command is a usage error (exit 2)") {
-  CHECK(trainkit({}).exit_code == 2);
-  auto r = trainkit({"rnu"});
+  CHECK(run_trainkit({}).exit_code == 2);
+  auto r = run_trainkit({"rnu"});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Contains("unknown command \"rnu\"") && Contains("did you mean \"run\""));
-  auto o = trainkit({"run", "x.toml", "--sett", "a=b"});
+  auto o = run_trainkit({"run", "x.toml", "--sett", "a=b"});
   CHECK(o.exit_code == 2);
   CHECK_THAT(o.err, Contains("unknown option --sett") && Contains("--set"));
 }
 
 TEST_CASE("plugins prints a table with every standard plugin") {
-  auto r = trainkit({"plugins"});
+  auto r = run_trainkit({"plugins"});
   REQUIRE(r.exit_code == 0);
   for (const char* id : {"org.trainkit.log_report", "org.trainkit.print_report", "org.trainkit.progress_bar",
                          "org.trainkit.observe_lr", "org.trainkit.evaluator"})
@@ -36,12 +36,12 @@ TEST_CASE("plugins prints a table with every standard plugin") {
 }
 
 TEST_CASE("plugins --describe lists a class's options with type, default and doc") {
-  auto r = trainkit({"plugins", "--describe", "log_report"});
+  auto r = run_trainkit({"plugins", "--describe", "log_report"});
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("log_report") && Contains("org.trainkit.log_report"));
   CHECK_THAT(r.out, Contains("default trigger:  1 epoch"));
   CHECK_THAT(r.out, Contains("filename") && Contains("\"log\"") && Contains("keys"));
-  auto bad = trainkit({"plugins", "--describe", "log_reprot"});
+  auto bad = run_trainkit({"plugins", "--describe", "log_reprot"});
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Contains("did you mean \"log_report\""));
 }
@@ -49,7 +49,7 @@ TEST_CASE("plugins --describe lists a class's options with type, default and doc
 TEST_CASE("plugins reports a refused file with its reason while the others load") {
   TempDir dir;
   write_file(dir.file("garbage.so"), "this is not a shared object\n");
-  auto r = trainkit({"plugins", "--dir", dir.path()});
+  auto r = run_trainkit({"plugins", "--dir", dir.path()});
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("garbage.so") && Contains("refused: ") && Contains("not an ELF"));
   CHECK_THAT(r.out, Contains("org.trainkit.log_report"));
@@ -66,7 +66,7 @@ use = "evaluator"
 use = "log_report"
 filename = "log2"
 )"));
-  auto r = trainkit({"validate", dir.file("m.toml")});
+  auto r = run_trainkit({"validate", dir.file("m.toml")});
   REQUIRE(r.exit_code == 0);
   // evaluator (WRITER, 300) runs before the two readers; the repeated class gets the _1 suffix.
   auto eval = r.out.find("evaluator  ("), log = r.out.find("log_report  ("), log1 = r.out.find("log_report_1  (");

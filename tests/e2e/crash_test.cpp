@@ -23,7 +23,7 @@ namespace {
 constexpr int kMaxKills = 12;
 
 std::string crash_manifest(const std::string& writer) {
-  return small_manifest("40 epoch", R"(
+  return small_manifest("600 epoch", R"(
 [[extension]]
 use = "log_report"
 trigger = "8 iteration"
@@ -34,18 +34,18 @@ n_retains = 3
 writer = ")" + writer + "\"\n");
 }
 
-std::string final_snapshot_path(const TempDir& dir) { return dir.file("result/snapshot_iter_320"); }
+std::string final_snapshot_path(const TempDir& dir) { return dir.file("result/snapshot_iter_4800"); }
 
 void check_crash_safety(const std::string& writer) {
   TempDir straight, crashed;
   write_file(straight.file("m.toml"), crash_manifest(writer));
   write_file(crashed.file("m.toml"), crash_manifest(writer));
-  auto reference = trainkit({"run", straight.file("m.toml")});
+  auto reference = run_trainkit({"run", straight.file("m.toml")});
   INFO(reference.err);
   REQUIRE(reference.exit_code == 0);
 
   std::mt19937 rng(20261124);
-  std::uniform_int_distribution<int> delay_ms(150, 1200);
+  std::uniform_int_distribution<int> delay_ms(300, 2500);
   int kills = 0, exit_code = -1;
   const std::regex resumed_from("resumed from (\\S+) \\(trainkit\\) at iteration (\\d+)");
   for (int attempt = 0; attempt <= kMaxKills && exit_code != 0; ++attempt) {

@@ -22,7 +22,7 @@ std::string small_manifest(const std::string& stop, const std::string& extension
          extensions;
 }
 
-ProcessResult trainkit(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+ProcessResult run_trainkit(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
   std::vector<std::string> argv = {TK_TRAINKIT_BIN};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_process(argv, env);

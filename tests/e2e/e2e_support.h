@@ -19,7 +19,7 @@ bool have_fashion_mnist();
 std::string small_manifest(const std::string& stop, const std::string& extensions, const std::string& extra = "");
 
 // Runs `trainkit ARGS...`.
-ProcessResult trainkit(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+ProcessResult run_trainkit(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
 
 nlohmann::json read_json(const std::string& path);
 

@@ -12,7 +12,7 @@ TEST_CASE("an unknown manifest key names file:line:col, the key and a suggestion
   std::string m = small_manifest("1 epoch", "");
   m.replace(m.find("seed = 7"), 8, "sed = 7");
   write_file(dir.file("m.toml"), m);
-  auto r = trainkit({"run", dir.file("m.toml")});
+  auto r = run_trainkit({"run", dir.file("m.toml")});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Contains("m.toml:4:1") && Contains("sed") && Contains("did you mean \"seed\""));
   CHECK_FALSE(file_exists(dir.file("result")));
@@ -21,7 +21,7 @@ TEST_CASE("an unknown manifest key names file:line:col, the key and a suggestion
 TEST_CASE("a TOML syntax error names the line") {
   TempDir dir;
   write_file(dir.file("m.toml"), "[trainer]\nstop = \"1 epoch\n");
-  auto r = trainkit({"validate", dir.file("m.toml")});
+  auto r = run_trainkit({"validate", dir.file("m.toml")});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Contains("m.toml:2:"));
 }
@@ -33,7 +33,7 @@ TEST_CASE("an unknown extension option is caught before training, with position 
 use = "log_report"
 filenme = "x"
 )"));
-  auto r = trainkit({"run", dir.file("m.toml")});
+  auto r = run_trainkit({"run", dir.file("m.toml")});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Contains("extension \"log_report\"") && Contains("unknown option \"filenme\"") &&
                         Contains("did you mean \"filename\""));
@@ -48,7 +48,7 @@ TEST_CASE("a wrong option type is caught before training") {
 use = "progress_bar"
 update_interval = "often"
 )"));
-  auto r = trainkit({"validate", dir.file("m.toml")});
+  auto r = run_trainkit({"validate", dir.file("m.toml")});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Contains("update_interval"));
 }
@@ -56,7 +56,7 @@ update_interval = "often"
 TEST_CASE("an unknown extension class suggests the closest one") {
   TempDir dir;
   write_file(dir.file("m.toml"), small_manifest("1 epoch", "[[extension]]\nuse = \"log_reprot\"\n"));
-  auto r = trainkit({"validate", dir.file("m.toml")});
+  auto r = run_trainkit({"validate", dir.file("m.toml")});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Contains("log_reprot") && Contains("did you mean \"log_report\""));
 }
@@ -66,7 +66,7 @@ TEST_CASE("a missing data folder is a configuration error naming the file") {
   std::string m = small_manifest("1 epoch", "");
   m.replace(m.find(kFashionMnist), std::string(kFashionMnist).size(), "/nonexistent/data");
   write_file(dir.file("m.toml"), m);
-  auto r = trainkit({"run", dir.file("m.toml")});
+  auto r = run_trainkit({"run", dir.file("m.toml")});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Contains("/nonexistent/data"));
 }
@@ -82,7 +82,7 @@ split = "nonexistent"
 use = "log_report"
 trigger = "1 iteration"
 )"));
-  auto r = trainkit({"run", dir.file("m.toml")});
+  auto r = run_trainkit({"run", dir.file("m.toml")});
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Contains("extension \"evaluator\"") && Contains("failed in call") && Contains("nonexistent"));
   // log_report ran for the iterations before the failure and was finalized: its file is there.

@@ -40,7 +40,7 @@ TEST_CASE("a small run writes a per-epoch log with training and validation means
   TK_REQUIRE_DATA();
   TempDir dir;
   write_file(dir.file("m.toml"), small_manifest("2 epoch", kReporting));
-  auto r = trainkit({"run", dir.file("m.toml")});
+  auto r = run_trainkit({"run", dir.file("m.toml")});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto log = read_json(dir.file("result/log"));
@@ -66,8 +66,8 @@ TEST_CASE("the same manifest and seed give the same log, bit for bit") {
   TempDir a, b;
   write_file(a.file("m.toml"), small_manifest("2 epoch", kReporting));
   write_file(b.file("m.toml"), small_manifest("2 epoch", kReporting));
-  REQUIRE(trainkit({"run", a.file("m.toml")}).exit_code == 0);
-  REQUIRE(trainkit({"run", b.file("m.toml")}).exit_code == 0);
+  REQUIRE(run_trainkit({"run", a.file("m.toml")}).exit_code == 0);
+  REQUIRE(run_trainkit({"run", b.file("m.toml")}).exit_code == 0);
   CHECK(without_time(read_json(a.file("result/log"))) == without_time(read_json(b.file("result/log"))));
 }
 
@@ -75,7 +75,7 @@ TEST_CASE("set overrides manifest keys, extensions by instance name") {
   TK_REQUIRE_DATA();
   TempDir dir;
   write_file(dir.file("m.toml"), small_manifest("3 epoch", kReporting));
-  auto r = trainkit({"run", dir.file("m.toml"), "--set", "trainer.stop=1 epoch", "--set",
+  auto r = run_trainkit({"run", dir.file("m.toml"), "--set", "trainer.stop=1 epoch", "--set",
                      "extension.log_report.filename=mylog"});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -87,7 +87,7 @@ TEST_CASE("out puts results in another folder") {
   TK_REQUIRE_DATA();
   TempDir dir;
   write_file(dir.file("m.toml"), small_manifest("1 epoch", kReporting));
-  auto r = trainkit({"run", dir.file("m.toml"), "--out", dir.file("elsewhere")});
+  auto r = run_trainkit({"run", dir.file("m.toml"), "--out", dir.file("elsewhere")});
   REQUIRE(r.exit_code == 0);
   CHECK(file_exists(dir.file("elsewhere/log")));
 }
@@ -100,7 +100,7 @@ TEST_CASE("a log_report every 4 iterations logs means over 4 iterations") {
 use = "log_report"
 trigger = "4 iteration"
 )"));
-  REQUIRE(trainkit({"run", dir.file("m.toml")}).exit_code == 0);
+  REQUIRE(run_trainkit({"run", dir.file("m.toml")}).exit_code == 0);
   auto log = read_json(dir.file("result/log"));
   REQUIRE(log.size() == 4);
   CHECK(log[0]["iteration"] == 4);
@@ -113,7 +113,7 @@ TEST_CASE("a bad plugin in a plugin folder is refused with its reason and the ru
   std::filesystem::create_directory(dir.file("plugins"));
   write_file(dir.file("plugins/broken.so"), "not elf");
   write_file(dir.file("m.toml"), small_manifest("1 epoch", kReporting, "plugin_dirs = [\"plugins\"]\n"));
-  auto r = trainkit({"run", dir.file("m.toml")});
+  auto r = run_trainkit({"run", dir.file("m.toml")});
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.err, Contains("broken.so refused: ") && Contains("not an ELF"));
   CHECK(file_exists(dir.file("result/log")));
@@ -145,11 +145,11 @@ TEST_CASE("a second run cannot use an output folder a live run holds") {
   std::filesystem::create_directory(dir.file("result"));
   int fd = ::open(dir.file("result/.lock").c_str(), O_RDWR | O_CREAT, 0644);
   REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);  // this test process plays the live run
-  auto r = trainkit({"run", dir.file("m.toml")});
+  auto r = run_trainkit({"run", dir.file("m.toml")});
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Contains("in use by another trainkit run"));
   ::close(fd);
-  CHECK(trainkit({"run", dir.file("m.toml")}).exit_code == 0);  // the lock died with its holder
+  CHECK(run_trainkit({"run", dir.file("m.toml")}).exit_code == 0);  // the lock died with its holder
 }
 
 TEST_CASE("a TorchScript model scripted in Python trains in the host") {
@@ -175,7 +175,7 @@ torch.jit.script(Net()).save(sys.argv[1])
   std::string manifest = small_manifest("2 epoch", kReporting);
   manifest.replace(manifest.find("builtin = \"mlp\"\nhidden = [32]"), 29, "torchscript = \"net.pt\"");
   write_file(dir.file("m.toml"), manifest);
-  auto r = trainkit({"run", dir.file("m.toml")});
+  auto r = run_trainkit({"run", dir.file("m.toml")});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto log = read_json(dir.file("result/log"));
