@@ -98,8 +98,8 @@ void raw_write(const MemoryTree& tree, const std::string& path) {
   check(fd >= 0, "open " + path);
   for (const auto& [key, leaf] : tree.leaves) {
     if (const auto* t = std::get_if<TensorLeaf>(&leaf)) {
-      for (size_t done = 0; done < t->data.size();) {
-        ssize_t n = ::write(fd, t->data.data() + done, t->data.size() - done);
+      for (size_t done = 0; done < t->data.size();) {  // 1 MiB calls, as the archive writer makes them
+        ssize_t n = ::write(fd, t->data.data() + done, std::min<size_t>(t->data.size() - done, 1 << 20));
         check(n > 0, "write");
         done += static_cast<size_t>(n);
       }
@@ -151,7 +151,7 @@ void row(const char* what, const char* base_name, double base_s, const char* our
 
 int main(int argc, char** argv) {
   size_t mib = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 1024;
-  std::string dir = argc > 2 ? argv[2] : TK_BENCH_DEFAULT_DIR;
+  std::string dir = argc > 2 && argv[2][0] != '\0' ? argv[2] : TK_BENCH_DEFAULT_DIR;
   g_repeats = argc > 3 ? std::atoi(argv[3]) : 3;
   if (mib == 0 || g_repeats < 1) {
     std::fprintf(stderr, "usage: %s [SIZE_MIB=1024] [DIR] [REPEATS=3]\n", argv[0]);

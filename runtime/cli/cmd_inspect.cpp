@@ -49,7 +49,7 @@ int inspect_command(const Args& args) {
   } else {
     std::cout << "file      " << path << " (" << st.st_size << " bytes)\n"
               << "format    " << (format.empty() ? "unknown" : format) << "\n"
-              << "checksum  " << (ok ? (format == "torch" ? "n/a (torch format has none; parsed fine)" : "ok") : "BAD: " + problem)
+              << "checksum  " << (ok ? (format == "torch" ? "ok (zip CRC-32 per entry)" : "ok (xxh3 per entry and whole file)") : "BAD: " + problem)
               << "\n";
     if (ok) std::cout << "\n" << state::describe_tree_text(tree);
   }

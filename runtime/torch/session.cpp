@@ -163,8 +163,7 @@ class TorchSession final : public Session {
   bool parameter(size_t index, const char** name, DLTensor* out) override;
   bool gradient(size_t index, DLTensor* out) override;
 
-  void visit(state::Visitor& v) override;
-  void visit_model(state::Visitor& v) override;
+  void visit_parts(state::Visitor& v, const SessionParts& parts) override;
 
   std::string describe() const override;
 
@@ -429,39 +428,33 @@ void TorchSession::apply_updater(StagedUpdater staged) {
   if (staged.default_generator.defined()) default_generator_state_ = staged.default_generator;
 }
 
-void TorchSession::visit(state::Visitor& v) {
+void TorchSession::visit_parts(state::Visitor& v, const SessionParts& parts) {
   if (v.saving()) {
     with_save_errors([&] {
-      save_model(v);
-      {
+      if (parts.model) save_model(v);
+      if (parts.optimizer) {
         dl::Scope scope(v, "optimizer");
         optimizer_->save_state(v);
       }
-      save_updater(v);
+      if (parts.updater) save_updater(v);
     });
     return;
   }
   with_resume_errors([&] {
     // Read and check everything, then change the session: a refused snapshot leaves it untouched.
-    std::vector<StagedTensor> model = read_model(v);
+    std::vector<StagedTensor> model;
+    if (parts.model) model = read_model(v);
     optimizer::LoadedState optimizer;
-    {
+    if (parts.optimizer) {
       dl::Scope scope(v, "optimizer");
       optimizer = optimizer_->read_state(v);
     }
-    StagedUpdater updater = read_updater(v);
-    apply_model(model);
-    optimizer_->apply_state(std::move(optimizer));
-    apply_updater(std::move(updater));
+    StagedUpdater updater;
+    if (parts.updater) updater = read_updater(v);
+    if (parts.model) apply_model(model);
+    if (parts.optimizer) optimizer_->apply_state(std::move(optimizer));
+    if (parts.updater) apply_updater(std::move(updater));
   });
-}
-
-void TorchSession::visit_model(state::Visitor& v) {
-  if (v.saving()) {
-    with_save_errors([&] { save_model(v); });
-    return;
-  }
-  with_resume_errors([&] { apply_model(read_model(v)); });
 }
 
 std::string TorchSession::describe() const {

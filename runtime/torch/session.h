@@ -22,6 +22,13 @@ namespace state {
 class Visitor;
 }
 
+// Which scopes a state visit covers.
+struct SessionParts {
+  bool model = true;
+  bool optimizer = true;
+  bool updater = true;
+};
+
 // Use as the trainer's handle on everything LibTorch does.
 class Session {
  public:
@@ -60,9 +67,11 @@ class Session {
   // leave the same parameters and optimizer state as the saving session's next steps.
   // LOAD reads and checks everything before changing anything: on ResumeError (a missing parameter, a
   // dtype or shape that differs, another optimizer, a broken epoch order) the session is as it was.
-  virtual void visit(state::Visitor& v) = 0;
+  virtual void visit(state::Visitor& v) { visit_parts(v, SessionParts{}); }
   // Only the `model` scope (snapshot target = "model"), with the same all-or-nothing load.
-  virtual void visit_model(state::Visitor& v) = 0;
+  void visit_model(state::Visitor& v) { visit_parts(v, SessionParts{true, false, false}); }
+  // Any subset of the three scopes (checkpoint `objects`), with the same all-or-nothing load.
+  virtual void visit_parts(state::Visitor& v, const SessionParts& parts) = 0;
 
   // Short description for `trainkit validate`: "mlp 784-256-10 (203,530 parameters); sgd lr=0.05 momentum=0.9;
   // 60000 train / 10000 validation examples, batch 64, 938 iterations per epoch".

@@ -17,39 +17,6 @@ const T* leaf(const state::MemoryTree& tree, const std::string& path) {
   return it == tree.leaves.end() ? nullptr : std::get_if<T>(&it->second);
 }
 
-std::vector<std::string> split(const std::string& path) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t slash; (slash = path.find('/', start)) != std::string::npos; start = slash + 1)
-    parts.push_back(path.substr(start, slash - start));
-  parts.push_back(path.substr(start));
-  return parts;
-}
-
-// Visits one stored leaf into a saving visitor; tensors are lent as DLTensors over the stored bytes.
-void replay_leaf(const state::Leaf& value, const std::string& key, state::Visitor& v) {
-  std::visit(
-      [&](const auto& stored) {
-        using T = std::decay_t<decltype(stored)>;
-        if constexpr (std::is_same_v<T, state::TensorLeaf>) {
-          DLTensor t{};
-          t.data = const_cast<uint8_t*>(stored.data.data());
-          t.device = DLDevice{kDLCPU, 0};
-          t.ndim = static_cast<int32_t>(stored.shape.size());
-          t.dtype = stored.dtype;
-          t.shape = const_cast<int64_t*>(stored.shape.data());
-          v.tensor(key, t);
-        } else if constexpr (std::is_same_v<T, std::vector<uint8_t>>) {
-          auto copy = stored;
-          v.bytes(key, copy);
-        } else {
-          auto copy = stored;
-          v.value(key, copy);
-        }
-      },
-      value);
-}
-
 }  // namespace
 
 void save_extension(state::Visitor& v, const ExtensionSlot& slot) {
@@ -117,15 +84,6 @@ bool load_extension(const state::MemoryTree& tree, state::Visitor& loader, const
 
 std::vector<std::string> saved_extension_names(const state::MemoryTree& tree) {
   return state::child_scopes(tree, "extensions/");
-}
-
-void replay(const state::MemoryTree& tree, const std::string& prefix, state::Visitor& saver) {
-  for (auto it = tree.leaves.lower_bound(prefix); it != tree.leaves.end() && it->first.rfind(prefix, 0) == 0; ++it) {
-    std::vector<std::string> parts = split(it->first);
-    for (size_t i = 0; i + 1 < parts.size(); ++i) saver.enter(parts[i]);
-    replay_leaf(it->second, parts.back(), saver);
-    for (size_t i = 0; i + 1 < parts.size(); ++i) saver.leave();
-  }
 }
 
 }  // namespace trainkit

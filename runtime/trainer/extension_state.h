@@ -39,7 +39,4 @@ bool load_extension(const state::MemoryTree& tree, state::Visitor& loader, const
 // Instance names the snapshot holds state for.
 std::vector<std::string> saved_extension_names(const state::MemoryTree& tree);
 
-// Visits every leaf of tree under `prefix` into a saving visitor at the same paths (carry forward).
-void replay(const state::MemoryTree& tree, const std::string& prefix, state::Visitor& saver);
-
 }  // namespace trainkit

@@ -6,11 +6,32 @@
 
 namespace trainkit {
 
+StateParts parse_target(const std::string& target) {
+  StateParts parts;
+  if (target == "trainer") return parts;
+  parts = StateParts{false, false, false, false, false};
+  size_t start = 0;
+  while (start <= target.size()) {
+    size_t plus = target.find('+', start);
+    std::string part = target.substr(start, plus == std::string::npos ? std::string::npos : plus - start);
+    if (part == "model") parts.model = true;
+    else if (part == "optimizer") parts.optimizer = true;
+    else if (part == "updater") parts.updater = true;
+    else if (part == "counters") parts.counters = true;
+    else if (part == "extensions") parts.extensions = true;
+    else
+      throw ConfigError(str_cat("snapshot target \"", target, "\": \"", part,
+                                "\" is not one of trainer, model, optimizer, updater, counters, extensions"));
+    if (plus == std::string::npos) break;
+    start = plus + 1;
+  }
+  return parts;
+}
+
 void check_snapshot_request(const std::string& target, const std::string& format) {
   TK_CHECK(format == "trainkit" || format == "torch", ConfigError, "snapshot format \"", format,
            "\" is not \"trainkit\" or \"torch\"");
-  TK_CHECK(target == "trainer" || target == "model", ConfigError, "snapshot target \"", target,
-           "\" is not \"trainer\" or \"model\"");
+  parse_target(target);
 }
 
 void write_captured(const tk_snapshot& snapshot, const std::string& path) {
@@ -35,6 +56,15 @@ state::MemoryTree read_snapshot_file(const std::string& path, std::string* forma
 
 SnapshotCheck verify_snapshot_file(const std::string& path) {
   SnapshotCheck check;
+  if (state::looks_like_trainkit_archive(path)) {
+    // Streams the file through the checksums in bounded memory instead of loading the tree.
+    state::ArchiveSummary summary = state::verify_archive(path);
+    check.format = "trainkit";
+    check.ok = summary.ok;
+    check.problem = summary.problem;
+    check.iteration = summary.iteration ? *summary.iteration : -1;
+    return check;
+  }
   try {
     state::MemoryTree tree = read_snapshot_file(path, &check.format);
     auto it = tree.leaves.find("trainer/iteration");

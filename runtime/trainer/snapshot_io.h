@@ -24,7 +24,16 @@ struct tk_snapshot {
 
 namespace trainkit {
 
-// Throws ConfigError unless format is "trainkit" or "torch" and target "trainer" or "model".
+// Which parts of the state a snapshot holds. Target "trainer" is everything; otherwise a '+'-joined
+// list of model, optimizer, updater, counters (iteration, elapsed time, stop trigger), extensions
+// ("model" alone is the snapshot extension's target = "model"; checkpoints choose their objects).
+struct StateParts {
+  bool model = true, optimizer = true, updater = true, counters = true, extensions = true;
+  bool everything() const { return model && optimizer && updater && counters && extensions; }
+};
+StateParts parse_target(const std::string& target);  // ConfigError for an unknown part
+
+// Throws ConfigError unless format is "trainkit" or "torch" and the target parses.
 void check_snapshot_request(const std::string& target, const std::string& format);
 
 // Writes a captured snapshot atomically. Calls no LibTorch code, so a forked child may use it.

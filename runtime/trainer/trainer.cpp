@@ -224,26 +224,26 @@ void Trainer::save_state(state::Visitor& v, const std::string& target) {
     v.value("manifest", text);
     v.value("extensions", plugins);
   });
-  if (target == "model") {
-    session_->visit_model(v);
-    return;
-  }
-  v.scope("trainer", [&] {
-    double elapsed = elapsed_time();
-    v.value("iteration", iteration_);
-    v.value("elapsed_time", elapsed);
-    v.scope("stop_trigger", [&] { stop_trigger_->visit(v); });
-  });
-  session_->visit(v);
+  const StateParts parts = parse_target(target);
+  if (parts.counters)
+    v.scope("trainer", [&] {
+      double elapsed = elapsed_time();
+      v.value("iteration", iteration_);
+      v.value("elapsed_time", elapsed);
+      v.scope("stop_trigger", [&] { stop_trigger_->visit(v); });
+    });
+  session_->visit_parts(v, SessionParts{parts.model, parts.optimizer, parts.updater});
+  if (!parts.extensions) return;
   for (const ExtensionSlot& slot : slots()) save_extension(v, slot);
-  replay(carried_, "extensions/", v);
+  state::replay(carried_, v);  // carried_ holds only extensions/<name>/ subtrees
 }
 
 void Trainer::load_state(const state::MemoryTree& tree, const std::string& snapshot_path) {
   auto target = tree.leaves.find("meta/target");
   TK_CHECK(target == tree.leaves.end() || std::get<std::string>(target->second) == "trainer", ResumeError,
            "cannot resume from ", snapshot_path,
-           ": it holds only the model (target = \"model\"); training state is missing");
+           ": it holds only part of the training state (target = \"", std::get<std::string>(target->second),
+           "\"); resume needs a target = \"trainer\" snapshot (use --init-from to start from its weights)");
   std::vector<ExtensionSlot> all = slots();
   check_resume_compatible(tree, all, snapshot_path);
 
