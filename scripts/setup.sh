@@ -14,6 +14,7 @@ PACKAGES=(
   libtomlplusplus-dev catch2 libdlpack-dev libxxhash-dev zlib1g-dev
   dataset-fashion-mnist
   nlohmann-json3-dev  # tests read the JSON logs with it
+  libcairo2-dev fonts-dejavu-core  # plot_report draws its PNG/SVG with cairo; its text needs a font
 )
 
 SUDO=""

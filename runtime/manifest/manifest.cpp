@@ -274,8 +274,11 @@ void read_trainer(const OptionValue& table, const std::string& dir, TrainerConfi
   if (r.read("plugin_dirs", t.plugin_dirs))
     for (size_t i = 0; i < t.plugin_dirs.size(); ++i)
       r.require_item(!t.plugin_dirs[i].empty(), "plugin_dirs", i, "must not be empty");
+  r.read("init_from", t.init_from);
+  r.read("init_strict", t.init_strict);
   r.finish();
   t.out = absolute_from(dir, t.out);
+  if (!t.init_from.empty()) t.init_from = absolute_from(dir, t.init_from);
   for (auto& d : t.plugin_dirs) d = absolute_from(dir, d);
 }
 

@@ -57,6 +57,8 @@ struct TrainerConfig {
   int64_t seed = 0;
   int64_t threads = 0;                  // 0 = LibTorch default
   std::vector<std::string> plugin_dirs; // absolute after loading
+  std::string init_from;                // model weights to start from (a snapshot or checkpoint file)
+  bool init_strict = true;              // every parameter must be in it, with the same shape
   SourcePos pos;
 };
 

@@ -162,12 +162,23 @@ void Trainer::handle_error(const std::string& what) {
   }
 }
 
+// Every instance is finalized even when one fails; the first failure is the run's error.
 void Trainer::finalize_extensions() {
+  std::exception_ptr first;
   for (size_t index : scheduler_.order()) {
-    tk_context ctx = context_for(extensions_[index].get(), false);
-    extensions_[index]->finalize(ctx);
+    try {
+      tk_context ctx = context_for(extensions_[index].get(), false);
+      extensions_[index]->finalize(ctx);
+    } catch (const std::exception& e) {
+      if (!first)
+        first = std::current_exception();
+      else
+        host_log(TK_LOG_ERROR, "", e.what());
+    }
   }
+  if (first) std::rethrow_exception(first);
 }
+
 
 std::vector<ExtensionSlot> Trainer::slots() {
   std::vector<ExtensionSlot> all;

@@ -126,11 +126,8 @@ TEST_CASE("a throw from finalize exits 1, named") {
   CHECK_THAT(run.witness, Contains("call 8\n"));
 }
 
-// Known host defect: Trainer::finalize_extensions (runtime/trainer/trainer.cpp) stops at the first finalize
-// that fails, so the instances after it in priority order are never finalized (handle_error, the error
-// path, does reach all of them). [!shouldfail] keeps the run green while the defect stands and turns red
-// when it is fixed: then drop the tag.
-TEST_CASE("after a throw from finalize the other instances are still finalized", "[!shouldfail]") {
+// A failing finalize must not keep the instances after it from being finalized.
+TEST_CASE("after a throw from finalize the other instances are still finalized") {
   TK_REQUIRE_DATA();
   TempDir dir;
   Run run = run_thrower(dir, "finalize");

@@ -1,0 +1,470 @@
+// plot_render: see plot_render.h. The layout, in the order it is computed:
+//
+//   +---------------------------------------------------------------+
+//   |                        title (optional)                       |
+//   |  y tick labels | plot area (grid, series)      | legend box    |
+//   |                |_______________________________|               |
+//   |                  x tick labels                                 |
+//   |                  x label                                       |
+//   +---------------------------------------------------------------+
+//
+// The legend sits outside the plot area so it never hides data: on the right when it takes at most 35%
+// of the width, otherwise in rows under the x label. Sizes derive from one font size that follows the
+// image size, so a small or a large image keeps its proportions.
+#include "plot_render.h"
+
+#include <cairo-svg.h>
+#include <cairo.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+
+namespace tk_plot {
+
+// ---- axis arithmetic -----------------------------------------------------------------------------------
+
+double nice_step(double raw) {
+  if (!(raw > 0) || !std::isfinite(raw)) return 1;
+  double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double f = raw / magnitude;  // in [1, 10)
+  const double eps = 1e-9;
+  double nice = f <= 1 + eps ? 1 : f <= 2 + eps ? 2 : f <= 5 + eps ? 5 : 10;
+  return nice * magnitude;
+}
+
+std::pair<double, double> axis_range(const std::vector<double>& values, bool integer) {
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (double v : values)
+    if (std::isfinite(v)) {
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  if (lo > hi) return {0.0, 1.0};  // nothing to show yet
+  if (!(hi > lo)) {                // one value, or a flat series: never a zero-width axis
+    double pad = lo == 0 ? 1.0 : std::abs(lo) * 0.1;
+    if (integer) pad = std::max(pad, 1.0);
+    return {lo - pad, hi + pad};
+  }
+  double span = hi - lo;
+  if (!std::isfinite(span)) return {lo, hi};  // beyond what padding can express; still a valid range
+  return {lo - span * 0.05, hi + span * 0.05};
+}
+
+Ticks make_ticks(double lo, double hi, int target, bool integer) {
+  Ticks t;
+  if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi) || !std::isfinite(hi - lo)) return t;
+  t.step = nice_step((hi - lo) / std::max(target, 1));
+  if (integer) t.step = std::max(t.step, 1.0);
+  double first = std::ceil(lo / t.step - 1e-9), last = std::floor(hi / t.step + 1e-9);
+  if (!(last - first < 1000)) return t;  // cannot happen with a sane target; never loop long
+  for (double i = first; i <= last; ++i) {
+    double v = i * t.step;
+    if (std::abs(v) < t.step * 1e-9) v = 0;
+    t.values.push_back(v);
+  }
+  return t;
+}
+
+std::string format_tick(double value, double step, double scale, bool integer) {
+  char buf[64];
+  if (integer) {
+    std::snprintf(buf, sizeof buf, "%.0f", value);
+    return buf;
+  }
+  if (std::abs(value) < step * 1e-6) return "0";
+  int step_exp = static_cast<int>(std::floor(std::log10(step) + 1e-9));
+  if (scale >= 1e6 || scale < 1e-3) {
+    int digits = std::clamp(static_cast<int>(std::floor(std::log10(scale))) - step_exp, 0, 6);
+    std::snprintf(buf, sizeof buf, "%.*e", digits, value);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.*f", std::max(0, -step_exp), value);
+  }
+  return buf;
+}
+
+// ---- drawing -------------------------------------------------------------------------------------------
+
+namespace {
+
+struct Rgb {
+  double r, g, b;
+};
+
+Rgb hex(unsigned rgb) { return {((rgb >> 16) & 0xff) / 255.0, ((rgb >> 8) & 0xff) / 255.0, (rgb & 0xff) / 255.0}; }
+
+// matplotlib's tab10: distinct, and familiar to anyone who has read a Chainer plot.
+Rgb series_colour(size_t i) {
+  static const unsigned kTab10[] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728, 0x9467bd,
+                                    0x8c564b, 0xe377c2, 0x7f7f7f, 0xbcbd22, 0x17becf};
+  return hex(kTab10[i % 10]);
+}
+
+const Rgb kWhite{1, 1, 1};
+const Rgb kText = hex(0x222222);
+const Rgb kAxis = hex(0x444444);
+const Rgb kGrid = hex(0xe3e3e3);
+const Rgb kLegendBorder = hex(0xcccccc);
+
+void source(cairo_t* cr, Rgb c) { cairo_set_source_rgb(cr, c.r, c.g, c.b); }
+
+double crisp(double v) { return std::floor(v) + 0.5; }  // the middle of a pixel: 1 px lines stay sharp
+
+double text_width(cairo_t* cr, const std::string& s) {
+  cairo_text_extents_t e;
+  cairo_text_extents(cr, s.c_str(), &e);
+  return e.x_advance;
+}
+
+// s, or its longest prefix (whole UTF-8 characters) plus "..." that fits in max_width.
+std::string fit_text(cairo_t* cr, const std::string& s, double max_width) {
+  if (text_width(cr, s) <= max_width) return s;
+  std::string head = s;
+  while (!head.empty()) {
+    head.pop_back();
+    while (!head.empty() && (static_cast<unsigned char>(head.back()) & 0xC0) == 0x80) head.pop_back();
+    if (!head.empty() && (static_cast<unsigned char>(head.back()) & 0xC0) == 0xC0) head.pop_back();
+    if (text_width(cr, head + "...") <= max_width) return head + "...";
+  }
+  return "";
+}
+
+// Draws s with its left/centre/right (align 0, 0.5, 1) at x and its visual middle at y_middle.
+void draw_text(cairo_t* cr, const std::string& s, double x, double y_middle, double align) {
+  cairo_font_extents_t fe;
+  cairo_font_extents(cr, &fe);
+  cairo_move_to(cr, x - align * text_width(cr, s), y_middle + (fe.ascent - fe.descent) / 2);
+  cairo_show_text(cr, s.c_str());
+}
+
+void draw_marker(cairo_t* cr, const std::string& marker, double x, double y, double size, double line_width) {
+  if (marker == "x") {
+    cairo_set_line_width(cr, line_width);
+    cairo_move_to(cr, x - size, y - size);
+    cairo_line_to(cr, x + size, y + size);
+    cairo_move_to(cr, x - size, y + size);
+    cairo_line_to(cr, x + size, y - size);
+    cairo_stroke(cr);
+  } else if (marker == "o" || marker == ".") {
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, x, y, marker == "o" ? size : size * 0.55, 0, 2 * M_PI);
+    cairo_fill(cr);
+  }
+}
+
+struct LegendItem {
+  std::string text;  // fitted
+  double width;      // swatch + gap + text
+};
+
+void draw(cairo_t* cr, const std::vector<Series>& series, const Style& style) {
+  const double W = style.width, H = style.height;
+  const double font = std::clamp(std::round(std::min(W, H) / 40.0), 9.0, 16.0);
+  const double pad = font;
+  const double tick_len = std::round(font * 0.4);
+  const double gap = std::round(font * 0.4);
+  const double line_width = std::max(1.5, font / 7);
+  const double marker_size = std::round(font * 0.33);
+
+  source(cr, kWhite);
+  cairo_paint(cr);
+
+  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_set_font_size(cr, font);
+  cairo_font_extents_t fe;
+  cairo_font_extents(cr, &fe);
+  const double line_h = std::ceil(fe.ascent + fe.descent);
+
+  // Data limits from every finite point.
+  std::vector<double> xs, ys;
+  for (auto& s : series)
+    for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
+      if (std::isfinite(s.x[i]) && std::isfinite(s.y[i])) {
+        xs.push_back(s.x[i]);
+        ys.push_back(s.y[i]);
+      }
+  const auto [xlo, xhi] = axis_range(xs, /*integer=*/true);
+  const auto [ylo, yhi] = axis_range(ys, /*integer=*/false);
+
+  // Legend: right of the plot when narrow enough, else in rows at the bottom.
+  const double swatch = std::round(font * 2.2), legend_pad = std::round(font * 0.6);
+  const double row_h = std::round(line_h * 1.3), text_gap = std::round(font * 0.5);
+  double widest = 0;
+  for (auto& s : series) widest = std::max(widest, text_width(cr, s.name));
+  double legend_w = 2 * legend_pad + swatch + text_gap + widest;
+  const bool legend_right = legend_w <= 0.35 * W;
+  std::vector<LegendItem> items;
+  std::vector<std::vector<size_t>> rows;  // bottom legend: item indexes per row
+  double legend_h = 0;
+  if (legend_right) {
+    for (auto& s : series) items.push_back({s.name, swatch + text_gap + text_width(cr, s.name)});
+    legend_h = series.empty() ? 0 : 2 * legend_pad + row_h * static_cast<double>(series.size());
+  } else {
+    const double room = W - 2 * pad - 2 * legend_pad, spacing = font * 1.5;
+    double used = 0;
+    for (size_t i = 0; i < series.size(); ++i) {
+      std::string text = fit_text(cr, series[i].name, room - swatch - text_gap);
+      double w = swatch + text_gap + text_width(cr, text);
+      items.push_back({text, w});
+      if (rows.empty() || used + spacing + w > room) {
+        rows.emplace_back();
+        used = w;
+      } else {
+        used += spacing + w;
+      }
+      rows.back().push_back(i);
+    }
+    legend_h = rows.empty() ? 0 : 2 * legend_pad + row_h * static_cast<double>(rows.size());
+    legend_w = 0;
+    for (auto& row : rows) {
+      double w = 0;
+      for (size_t i : row) w += items[i].width + (w > 0 ? spacing : 0);
+      legend_w = std::max(legend_w, w + 2 * legend_pad);
+    }
+  }
+
+  // Title metrics (bold, larger).
+  std::string title;
+  double title_h = 0, title_size = std::round(font * 1.25);
+  if (!style.title.empty()) {
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, title_size);
+    cairo_font_extents_t tfe;
+    cairo_font_extents(cr, &tfe);
+    title_h = std::ceil(tfe.ascent + tfe.descent);
+    title = fit_text(cr, style.title, W - 2 * pad);
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_font_size(cr, font);
+  }
+
+  // Vertical layout, then the y ticks (their labels set the left margin), then the x ticks.
+  const double top = std::round(pad + (title.empty() ? line_h / 2 : title_h + gap * 2));
+  const double x_ticks_h = tick_len + gap + line_h, x_label_h = style.x_label.empty() ? 0 : gap + line_h;
+  const double bottom = std::round(pad + x_ticks_h + x_label_h + (legend_right ? 0 : gap * 2 + legend_h));
+  const double plot_h = std::max(20.0, H - top - bottom);
+
+  const Ticks yt = make_ticks(ylo, yhi, std::max(2, static_cast<int>(plot_h / (font * 2.5))), false);
+  const double yscale = std::max(std::abs(ylo), std::abs(yhi));
+  std::vector<std::string> ylabels;
+  double ylabel_w = 0;
+  for (double v : yt.values) {
+    ylabels.push_back(format_tick(v, yt.step, yscale, false));
+    ylabel_w = std::max(ylabel_w, text_width(cr, ylabels.back()));
+  }
+  const double left = std::round(pad + ylabel_w + gap + tick_len);
+  const double right = std::round(legend_right ? legend_w + 2 * pad : pad + font * 2);
+  const double plot_w = std::max(20.0, W - left - right);
+
+  Ticks xt;
+  std::vector<std::string> xlabels;
+  double min_px = std::max(font * 5, text_width(cr, format_tick(xhi, 1, 0, true)) + font * 2);
+  for (int target = std::max(2, static_cast<int>(plot_w / min_px));; --target) {
+    xt = make_ticks(xlo, xhi, target, true);
+    xlabels.clear();
+    double xlabel_w = 0;
+    for (double v : xt.values) {
+      xlabels.push_back(format_tick(v, xt.step, 0, true));
+      xlabel_w = std::max(xlabel_w, text_width(cr, xlabels.back()));
+    }
+    double spacing_px = xt.step / (xhi - xlo) * plot_w;
+    if (xlabel_w + font <= spacing_px || target <= 2) break;
+  }
+
+  const double px0 = left, py0 = top, px1 = std::round(left + plot_w), py1 = std::round(top + plot_h);
+  auto X = [&](double x) { return px0 + (x - xlo) / (xhi - xlo) * (px1 - px0); };
+  auto Y = [&](double y) { return py1 - (y - ylo) / (yhi - ylo) * (py1 - py0); };
+
+  // Grid, frame, ticks and their labels.
+  cairo_set_line_width(cr, 1);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
+  if (style.grid) {
+    source(cr, kGrid);
+    for (double v : xt.values) {
+      cairo_move_to(cr, crisp(X(v)), py0);
+      cairo_line_to(cr, crisp(X(v)), py1);
+    }
+    for (double v : yt.values) {
+      cairo_move_to(cr, px0, crisp(Y(v)));
+      cairo_line_to(cr, px1, crisp(Y(v)));
+    }
+    cairo_stroke(cr);
+  }
+  source(cr, kAxis);
+  cairo_rectangle(cr, px0 + 0.5, py0 + 0.5, px1 - px0 - 1, py1 - py0 - 1);
+  for (double v : xt.values) {
+    cairo_move_to(cr, crisp(X(v)), py1);
+    cairo_line_to(cr, crisp(X(v)), py1 + tick_len);
+  }
+  for (double v : yt.values) {
+    cairo_move_to(cr, px0, crisp(Y(v)));
+    cairo_line_to(cr, px0 - tick_len, crisp(Y(v)));
+  }
+  cairo_stroke(cr);
+  source(cr, kText);
+  for (size_t i = 0; i < xt.values.size(); ++i)
+    draw_text(cr, xlabels[i], crisp(X(xt.values[i])), py1 + tick_len + gap + line_h / 2, 0.5);
+  for (size_t i = 0; i < yt.values.size(); ++i)
+    draw_text(cr, ylabels[i], px0 - tick_len - gap, crisp(Y(yt.values[i])), 1.0);
+  if (!style.x_label.empty())
+    draw_text(cr, fit_text(cr, style.x_label, W - 2 * pad), (px0 + px1) / 2, py1 + x_ticks_h + gap + line_h / 2,
+              0.5);
+
+  // The series: lines between consecutive finite points, then markers; clipped to the plot area.
+  cairo_save(cr);
+  cairo_rectangle(cr, px0 + 1, py0 + 1, px1 - px0 - 2, py1 - py0 - 2);
+  cairo_clip(cr);
+  cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+  cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+  for (size_t k = 0; k < series.size(); ++k) {
+    const Series& s = series[k];
+    source(cr, series_colour(k));
+    cairo_set_line_width(cr, line_width);
+    size_t n = std::min(s.x.size(), s.y.size());
+    std::vector<std::pair<double, double>> lonely;  // points with no finite neighbour
+    for (size_t i = 0; i < n; ++i) {
+      bool ok = std::isfinite(s.x[i]) && std::isfinite(s.y[i]);
+      if (!ok) continue;
+      bool prev = i > 0 && std::isfinite(s.x[i - 1]) && std::isfinite(s.y[i - 1]);
+      bool next = i + 1 < n && std::isfinite(s.x[i + 1]) && std::isfinite(s.y[i + 1]);
+      if (prev) cairo_line_to(cr, X(s.x[i]), Y(s.y[i]));
+      else cairo_move_to(cr, X(s.x[i]), Y(s.y[i]));
+      if (!prev && !next) lonely.emplace_back(X(s.x[i]), Y(s.y[i]));
+    }
+    cairo_stroke(cr);
+    for (size_t i = 0; i < n; ++i)
+      if (std::isfinite(s.x[i]) && std::isfinite(s.y[i]))
+        draw_marker(cr, style.marker, X(s.x[i]), Y(s.y[i]), marker_size, line_width);
+    if (style.marker.empty())  // without a marker a lone point would be invisible
+      for (auto& p : lonely) draw_marker(cr, ".", p.first, p.second, marker_size, line_width);
+  }
+  cairo_restore(cr);
+
+  // Legend: a light box with one row per series (right) or rows of entries (bottom).
+  if (!series.empty()) {
+    double lx, ly;
+    if (legend_right) {
+      lx = px1 + pad;
+      ly = py0;
+    } else {
+      lx = std::round((W - legend_w) / 2);
+      ly = std::round(py1 + x_ticks_h + x_label_h + gap * 2);
+    }
+    cairo_rectangle(cr, crisp(lx), crisp(ly), std::round(legend_w), std::round(legend_h));
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
+    cairo_fill_preserve(cr);
+    source(cr, kLegendBorder);
+    cairo_set_line_width(cr, 1);
+    cairo_stroke(cr);
+    auto entry = [&](size_t k, double x, double y_middle) {
+      source(cr, series_colour(k));
+      cairo_set_line_width(cr, line_width);
+      cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+      cairo_move_to(cr, x, y_middle);
+      cairo_line_to(cr, x + swatch, y_middle);
+      cairo_stroke(cr);
+      draw_marker(cr, style.marker, x + swatch / 2, y_middle, marker_size, line_width);
+      source(cr, kText);
+      draw_text(cr, items[k].text, x + swatch + text_gap, y_middle, 0);
+    };
+    if (legend_right) {
+      for (size_t k = 0; k < series.size(); ++k)
+        entry(k, lx + legend_pad, ly + legend_pad + row_h * (static_cast<double>(k) + 0.5));
+    } else {
+      const double spacing = font * 1.5;
+      for (size_t r = 0; r < rows.size(); ++r) {
+        double x = lx + legend_pad;
+        for (size_t k : rows[r]) {
+          entry(k, x, ly + legend_pad + row_h * (static_cast<double>(r) + 0.5));
+          x += items[k].width + spacing;
+        }
+      }
+    }
+  }
+
+  // Title, centred over the plot area but kept inside the image.
+  if (!title.empty()) {
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
+    cairo_set_font_size(cr, title_size);
+    double w = text_width(cr, title);
+    double centre = std::clamp((px0 + px1) / 2, pad + w / 2, W - pad - w / 2);
+    source(cr, kText);
+    draw_text(cr, title, centre, pad + title_h / 2, 0.5);
+  }
+}
+
+cairo_status_t append_to_string(void* closure, const unsigned char* data, unsigned int length) {
+  try {
+    static_cast<std::string*>(closure)->append(reinterpret_cast<const char*>(data), length);
+    return CAIRO_STATUS_SUCCESS;
+  } catch (...) {
+    return CAIRO_STATUS_WRITE_ERROR;
+  }
+}
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// cairo draws SVG text as glyph outlines, which no search or screen reader can read: add a <title> and a
+// <desc> naming the axis and the series as the <svg> element's first children.
+void describe_svg(std::string& svg, const std::vector<Series>& series, const Style& style) {
+  size_t open = svg.find("<svg");
+  size_t end = open == std::string::npos ? open : svg.find('>', open);
+  if (end == std::string::npos) return;
+  std::string desc = "x: " + style.x_label + "; series:";
+  for (size_t i = 0; i < series.size(); ++i) desc += (i ? ", " : " ") + series[i].name;
+  std::string text = "\n<title>" + xml_escape(style.title.empty() ? "training plot" : style.title) +
+                     "</title>\n<desc>" + xml_escape(desc) + "</desc>";
+  svg.insert(end + 1, text);
+}
+
+struct SurfaceDeleter {
+  void operator()(cairo_surface_t* s) const { cairo_surface_destroy(s); }
+};
+struct ContextDeleter {
+  void operator()(cairo_t* c) const { cairo_destroy(c); }
+};
+
+void check(cairo_status_t status, const char* what) {
+  if (status != CAIRO_STATUS_SUCCESS)
+    throw std::runtime_error(std::string("cairo ") + what + ": " + cairo_status_to_string(status));
+}
+
+}  // namespace
+
+std::string render(const std::vector<Series>& series, const Style& style, Format format) {
+  std::string out;
+  std::unique_ptr<cairo_surface_t, SurfaceDeleter> surface(
+      format == Format::png ? cairo_image_surface_create(CAIRO_FORMAT_RGB24, style.width, style.height)
+                            : cairo_svg_surface_create_for_stream(&append_to_string, &out, style.width, style.height));
+  check(cairo_surface_status(surface.get()), "cannot create a surface");
+  if (format == Format::svg) cairo_svg_surface_set_document_unit(surface.get(), CAIRO_SVG_UNIT_PX);
+  {
+    std::unique_ptr<cairo_t, ContextDeleter> cr(cairo_create(surface.get()));
+    draw(cr.get(), series, style);
+    check(cairo_status(cr.get()), "drawing failed");
+  }
+  if (format == Format::png) {
+    cairo_surface_flush(surface.get());
+    check(cairo_surface_write_to_png_stream(surface.get(), &append_to_string, &out), "cannot encode the PNG");
+  }
+  cairo_surface_finish(surface.get());  // an SVG surface writes its document here
+  check(cairo_surface_status(surface.get()), "cannot finish the image");
+  if (format == Format::svg) describe_svg(out, series, style);
+  return out;
+}
+
+}  // namespace tk_plot
