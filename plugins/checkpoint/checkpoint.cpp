@@ -51,10 +51,12 @@ double check_score_sign(double sign) {
   throw tk::Error(TK_ERR_INVALID, "score_sign must be 1 or -1 (-1 when lower is better, e.g. a loss), got ", sign);
 }
 
-std::string check_name_part(const char* option, const std::string& value) {
-  if (value.find('/') != std::string::npos || value.find('\0') != std::string::npos)
-    throw tk::Error(TK_ERR_INVALID, option, " \"", value, "\" is part of a file name in out/ and must not contain '/'");
-  return value;
+std::string check_name_part(const std::string& option, const std::string& value) {
+  if (value.find('/') == std::string::npos && value.find('\0') == std::string::npos) return value;
+  std::string hint;
+  if (option == "score_name")
+    hint = "; to rank by that observation key, set score_key = \"" + value + "\" and a score_name without '/' (\"val_acc\")";
+  throw tk::Error(TK_ERR_INVALID, option, " \"", value, "\" is part of a file name in out/ and must not contain '/'", hint);
 }
 
 // The host's snapshot target for Ignite's to_save objects: Ignite's "trainer" object (the engine state) is

@@ -103,6 +103,7 @@ Rgb series_colour(size_t i) {
   return hex(kTab10[i % 10]);
 }
 
+const double kPi = 3.14159265358979323846;
 const Rgb kWhite{1, 1, 1};
 const Rgb kText = hex(0x222222);
 const Rgb kAxis = hex(0x444444);
@@ -110,6 +111,19 @@ const Rgb kGrid = hex(0xe3e3e3);
 const Rgb kLegendBorder = hex(0xcccccc);
 
 void source(cairo_t* cr, Rgb c) { cairo_set_source_rgb(cr, c.r, c.g, c.b); }
+
+// Series 10..19 repeat tab10's colours dashed, 20..29 dotted, and so on, so no two series look alike
+// until 30 of them.
+void series_pen(cairo_t* cr, size_t i, double line_width) {
+  source(cr, series_colour(i));
+  cairo_set_line_width(cr, line_width);
+  const double dashed[] = {line_width * 4, line_width * 2}, dotted[] = {0, line_width * 2};
+  switch (i / 10 % 3) {
+    case 0: cairo_set_dash(cr, nullptr, 0, 0); break;
+    case 1: cairo_set_dash(cr, dashed, 2, 0); break;
+    default: cairo_set_dash(cr, dotted, 2, 0); break;  // zero-length dashes with round caps: dots
+  }
+}
 
 double crisp(double v) { return std::floor(v) + 0.5; }  // the middle of a pixel: 1 px lines stay sharp
 
@@ -150,7 +164,7 @@ void draw_marker(cairo_t* cr, const std::string& marker, double x, double y, dou
     cairo_stroke(cr);
   } else if (marker == "o" || marker == ".") {
     cairo_new_sub_path(cr);
-    cairo_arc(cr, x, y, marker == "o" ? size : size * 0.55, 0, 2 * M_PI);
+    cairo_arc(cr, x, y, marker == "o" ? size : size * 0.55, 0, 2 * kPi);
     cairo_fill(cr);
   }
 }
@@ -320,8 +334,7 @@ void draw(cairo_t* cr, const std::vector<Series>& series, const Style& style) {
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
   for (size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
-    source(cr, series_colour(k));
-    cairo_set_line_width(cr, line_width);
+    series_pen(cr, k, line_width);
     size_t n = std::min(s.x.size(), s.y.size());
     std::vector<std::pair<double, double>> lonely;  // points with no finite neighbour
     for (size_t i = 0; i < n; ++i) {
@@ -334,6 +347,7 @@ void draw(cairo_t* cr, const std::vector<Series>& series, const Style& style) {
       if (!prev && !next) lonely.emplace_back(X(s.x[i]), Y(s.y[i]));
     }
     cairo_stroke(cr);
+    cairo_set_dash(cr, nullptr, 0, 0);  // markers are always solid
     for (size_t i = 0; i < n; ++i)
       if (std::isfinite(s.x[i]) && std::isfinite(s.y[i]))
         draw_marker(cr, style.marker, X(s.x[i]), Y(s.y[i]), marker_size, line_width);
@@ -359,25 +373,25 @@ void draw(cairo_t* cr, const std::vector<Series>& series, const Style& style) {
     cairo_set_line_width(cr, 1);
     cairo_stroke(cr);
     auto entry = [&](size_t k, double x, double y_middle) {
-      source(cr, series_colour(k));
-      cairo_set_line_width(cr, line_width);
+      series_pen(cr, k, line_width);
       cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
       cairo_move_to(cr, x, y_middle);
       cairo_line_to(cr, x + swatch, y_middle);
       cairo_stroke(cr);
+      cairo_set_dash(cr, nullptr, 0, 0);
       draw_marker(cr, style.marker, x + swatch / 2, y_middle, marker_size, line_width);
       source(cr, kText);
       draw_text(cr, items[k].text, x + swatch + text_gap, y_middle, 0);
     };
     if (legend_right) {
       for (size_t k = 0; k < series.size(); ++k)
-        entry(k, lx + legend_pad, ly + legend_pad + row_h * (static_cast<double>(k) + 0.5));
+        entry(k, lx + legend_pad, crisp(ly + legend_pad + row_h * (static_cast<double>(k) + 0.5)));
     } else {
       const double spacing = font * 1.5;
       for (size_t r = 0; r < rows.size(); ++r) {
         double x = lx + legend_pad;
         for (size_t k : rows[r]) {
-          entry(k, x, ly + legend_pad + row_h * (static_cast<double>(r) + 0.5));
+          entry(k, x, crisp(ly + legend_pad + row_h * (static_cast<double>(r) + 0.5)));
           x += items[k].width + spacing;
         }
       }

@@ -11,7 +11,7 @@ namespace {
 
 const std::vector<std::string> kCommands = {"run", "validate", "plugins", "inspect"};
 const std::vector<std::string> kOptions = {"--set", "--resume", "--out", "--dir", "--describe", "--json",
-                                           "--quiet", "--verbose", "--help", "--version", "--nproc"};
+                                           "--quiet", "--verbose", "--help", "--version", "--init-from"};
 
 std::string take_value(int argc, char** argv, int& i, const std::string& option) {
   TK_CHECK(i + 1 < argc, ConfigError, option, " needs a value; see trainkit --help");
@@ -24,6 +24,8 @@ const char* usage() {
   return "usage:\n"
          "  trainkit run MANIFEST [--set KEY=VALUE]... [--out DIR] [--resume [SNAPSHOT]] [--quiet|--verbose]\n"
          "      --resume alone: the newest valid snapshot the snapshot extension finds (none: start fresh)\n"
+         "      --init-from FILE: start from the model weights of a snapshot or checkpoint (fine-tuning;\n"
+         "        --set trainer.init_strict=false loads only what fits)\n"
          "  trainkit validate MANIFEST [--set KEY=VALUE]...   check everything, print the plan, train nothing\n"
          "  trainkit plugins [--dir DIR]... [--describe NAME]  list plugins, or document one extension class\n"
          "  trainkit inspect SNAPSHOT [--json]                format, checksum verdict and the state tree\n"
@@ -48,6 +50,8 @@ Args parse_args(int argc, char** argv) {
       a.sets.push_back(arg.substr(6));
     } else if (arg == "--out") {
       a.out = take_value(argc, argv, i, arg);
+    } else if (arg == "--init-from") {
+      a.init_from = take_value(argc, argv, i, arg);
     } else if (arg == "--dir") {
       a.dirs.push_back(take_value(argc, argv, i, arg));
     } else if (arg == "--describe") {

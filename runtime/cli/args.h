@@ -17,6 +17,7 @@ struct Args {
   std::vector<std::string> dirs;       // plugins --dir DIR
   std::optional<std::string> describe; // plugins --describe NAME
   std::optional<std::string> out;      // run --out DIR
+  std::optional<std::string> init_from;  // run --init-from CHECKPOINT
   bool resume = false;                 // run --resume [PATH]
   std::optional<std::string> resume_path;
   bool json = false;                   // inspect --json

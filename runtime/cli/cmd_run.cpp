@@ -28,6 +28,7 @@ int run_command(const Args& args) {
   TK_CHECK(args.positionals.size() == 1, ConfigError, "run needs exactly one MANIFEST; see trainkit --help");
   Manifest manifest = load_manifest(args.positionals[0], args.sets);
   if (args.out) manifest.trainer.out = absolute_path(*args.out);
+  if (args.init_from) manifest.trainer.init_from = absolute_path(*args.init_from);
 
   HostServices services;
   if (args.quiet) services.set_log_level(TK_LOG_WARNING);

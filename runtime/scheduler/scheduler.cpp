@@ -34,7 +34,7 @@ size_t Scheduler::add(std::string name, int64_t priority, std::unique_ptr<Trigge
   return entries_.size() - 1;
 }
 
-void Scheduler::run_iteration(const TriggerContext& ctx) {
+void Scheduler::run_iteration(const TriggerContext& ctx, const std::function<void()>& after_triggers) {
   std::vector<size_t> deferred;  // allocates only on iterations where a snapshot fires
   for (size_t index : order_) {
     Entry& e = entries_[index];
@@ -45,6 +45,7 @@ void Scheduler::run_iteration(const TriggerContext& ctx) {
     else if (e.call)
       e.call();
   }
+  if (after_triggers) after_triggers();
   for (size_t index : deferred)
     if (entries_[index].call) entries_[index].call();
 }

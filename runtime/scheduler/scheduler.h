@@ -44,9 +44,11 @@ class Scheduler {
   // it fires: where the host feeds interval summaries (they then include writers of higher priority).
   void set_before_trigger(std::function<void(size_t entry)> hook) { before_trigger_ = std::move(hook); }
 
-  // Evaluates every trigger in priority order and calls the entries that fired; fired snapshot-priority
-  // entries are called after the loop, in priority order. An exception from a call leaves at once.
-  void run_iteration(const TriggerContext& ctx);
+  // Evaluates every trigger in priority order and calls the entries that fired; then runs
+  // `after_triggers` (the trainer evaluates its stop trigger there); then calls the fired
+  // snapshot-priority entries in priority order, so a snapshot holds every trigger's state of this
+  // iteration, the stop trigger's included. An exception from a call leaves at once.
+  void run_iteration(const TriggerContext& ctx, const std::function<void()>& after_triggers = {});
 
   // Saves or loads every entry's trigger under <name>/trigger.
   void visit(state::Visitor& v);

@@ -164,6 +164,7 @@ class TorchSession final : public Session {
   bool gradient(size_t index, DLTensor* out) override;
 
   void visit_parts(state::Visitor& v, const SessionParts& parts) override;
+  std::string init_model_from(const state::MemoryTree& tree, bool strict) override;
 
   std::string describe() const override;
 
@@ -455,6 +456,43 @@ void TorchSession::visit_parts(state::Visitor& v, const SessionParts& parts) {
     if (parts.optimizer) optimizer_->apply_state(std::move(optimizer));
     if (parts.updater) apply_updater(std::move(updater));
   });
+}
+
+std::string TorchSession::init_model_from(const state::MemoryTree& tree, bool strict) {
+  if (strict) {
+    state::MemoryLoader loader(tree);
+    with_resume_errors([&] { apply_model(read_model(loader)); });
+    return str_cat("loaded all ", parameters_.size() + model_->named_buffers().size(), " model tensors");
+  }
+  // Not strict: keep only the saved tensors whose name, dtype and shape fit, then load those.
+  std::vector<StagedTensor> staged;
+  std::vector<std::string> skipped;
+  state::MemoryLoader loader(tree);
+  auto consider = [&](const std::string& name, const at::Tensor& live) {
+    DLDataType dtype{};
+    std::vector<int64_t> shape;
+    bool present = false;
+    loader.scope("model", [&] { present = loader.tensor_info(name, dtype, shape); });
+    auto expected = dl::dtype_of(live.scalar_type());
+    if (!present || !expected || !dl::same(dtype, *expected) || shape != live.sizes().vec()) {
+      skipped.push_back(name);
+      return;
+    }
+    loader.scope("model", [&] {
+      staged.push_back({live, dl::load_tensor(loader, name, live.scalar_type(), live.sizes(), "model " + name)});
+    });
+  };
+  with_resume_errors([&] {
+    for (size_t i = 0; i < parameters_.size(); ++i) consider(names_[i], parameters_[i]);
+    for (const auto& [name, buffer] : model_->named_buffers()) consider(name, buffer);
+    apply_model(staged);
+  });
+  std::string account = str_cat("loaded ", staged.size(), " of ", staged.size() + skipped.size(), " model tensors");
+  if (!skipped.empty()) {
+    account += "; kept as initialised:";
+    for (const auto& n : skipped) account += " " + n;
+  }
+  return account;
 }
 
 std::string TorchSession::describe() const {

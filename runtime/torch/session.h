@@ -14,6 +14,7 @@
 #include <dlpack/dlpack.h>
 
 #include "manifest/manifest.h"
+#include "state/memory_tree.h"
 #include "trigger/observation.h"
 
 namespace trainkit {
@@ -72,6 +73,12 @@ class Session {
   void visit_model(state::Visitor& v) { visit_parts(v, SessionParts{true, false, false}); }
   // Any subset of the three scopes (checkpoint `objects`), with the same all-or-nothing load.
   virtual void visit_parts(state::Visitor& v, const SessionParts& parts) = 0;
+
+  // Fine-tuning start: copies model weights (the `model` scope of a loaded snapshot or checkpoint tree)
+  // into the live model. strict: every parameter and buffer must be there with the same dtype and
+  // shape (ResumeError otherwise, nothing changed); not strict: what matches is copied, the rest is
+  // left as initialised. Returns a one-line account ("loaded 4 of 4 tensors", with what was skipped).
+  virtual std::string init_model_from(const state::MemoryTree& tree, bool strict) = 0;
 
   // Short description for `trainkit validate`: "mlp 784-256-10 (203,530 parameters); sgd lr=0.05 momentum=0.9;
   // 60000 train / 10000 validation examples, batch 64, 938 iterations per epoch".

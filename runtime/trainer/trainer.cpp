@@ -106,8 +106,14 @@ void Trainer::initialize_extensions() {
   }
 }
 
+// Note [When the stop trigger is evaluated]: Chainer checks it at the top of the loop, after the
+// snapshot of the previous iteration was taken, so a snapshot never holds the stop trigger's state of
+// its own iteration and a resumed early stopping re-checks an observation that is gone. Here it is
+// evaluated after every extension trigger of the iteration and before snapshot-priority extensions
+// run, and whether it fired is saved with it.
 void Trainer::run_iterations() {
-  while (!(*stop_trigger_)(trigger_context())) {
+  if (resumed_from_.empty()) stop_fired_ = (*stop_trigger_)(trigger_context());  // before the first update
+  while (!stop_fired_) {
     if (stop_requested()) {
       call_on_stop();
       return;
@@ -115,7 +121,7 @@ void Trainer::run_iterations() {
     observation_.clear();
     session_->step(observation_);
     ++iteration_;
-    scheduler_.run_iteration(trigger_context());
+    scheduler_.run_iteration(trigger_context(), [this] { stop_fired_ = (*stop_trigger_)(trigger_context()); });
   }
 }
 
@@ -212,6 +218,7 @@ void Trainer::resume_if_asked() {
   }
   if (path.empty()) {
     if (resume_.requested) host_log(TK_LOG_INFO, "", "no snapshot to resume from; starting from scratch");
+    init_model_if_asked();
     return;
   }
   std::string format;
@@ -223,6 +230,39 @@ void Trainer::resume_if_asked() {
   }
   load_state(tree, path);
   host_log(TK_LOG_INFO, "", str_cat("resumed from ", path, " (", format, ") at iteration ", iteration_));
+}
+
+// Fine-tuning: a fresh run (not a resume, whose snapshot already holds the weights) starts from the
+// model weights of trainer.init_from / --init-from.
+void Trainer::init_model_if_asked() {
+  const std::string& path = manifest_.trainer.init_from;
+  if (path.empty()) return;
+  state::MemoryTree tree;
+  try {
+    tree = read_snapshot_file(path);
+  } catch (const std::exception& e) {
+    throw ResumeError(str_cat("cannot initialise the model from ", path, ": ", e.what()));
+  }
+  auto first_model = tree.leaves.lower_bound("model/");
+  TK_CHECK(first_model != tree.leaves.end() && first_model->first.rfind("model/", 0) == 0,
+           ResumeError, "cannot initialise the model from ", path, ": it holds no model weights");
+  std::string account;
+  try {
+    account = session_->init_model_from(tree, manifest_.trainer.init_strict);
+  } catch (const std::exception& e) {
+    throw ResumeError(str_cat("cannot initialise the model from ", path, ": ", e.what(),
+                              manifest_.trainer.init_strict ? " (trainer.init_strict = false loads what fits)" : ""));
+  }
+  host_log(TK_LOG_INFO, "", str_cat("model initialised from ", path, ": ", account));
+}
+
+std::string Trainer::stop_spec_text() const {
+  std::string text = describe(manifest_.trainer.stop);
+  const EarlyStopSpec& es = manifest_.trainer.early_stop;
+  if (es.enabled)
+    text += str_cat(" or no ", es.maximize ? "increase" : "decrease", " of ", es.monitor, " in ", es.patience,
+                    " checks every ", describe(es.check));
+  return text;
 }
 
 void Trainer::save_state(state::Visitor& v, const std::string& target) {
@@ -239,8 +279,11 @@ void Trainer::save_state(state::Visitor& v, const std::string& target) {
   if (parts.counters)
     v.scope("trainer", [&] {
       double elapsed = elapsed_time();
+      std::string stop_spec = stop_spec_text();
       v.value("iteration", iteration_);
       v.value("elapsed_time", elapsed);
+      v.value("stop_fired", stop_fired_);
+      v.value("stop_spec", stop_spec);
       v.scope("stop_trigger", [&] { stop_trigger_->visit(v); });
     });
   session_->visit_parts(v, SessionParts{parts.model, parts.optimizer, parts.updater});
@@ -263,6 +306,13 @@ void Trainer::load_state(const state::MemoryTree& tree, const std::string& snaps
     TK_CHECK(loader.value("iteration", iteration_), ResumeError, snapshot_path, " has no trainer/iteration");
     loader.value("elapsed_time", elapsed_before_run_);
     loader.scope("stop_trigger", [&] { stop_trigger_->visit(loader); });
+    // A run that had ended stays ended when resumed with the same stop (ppe: a second identical run
+    // trains 0 epochs); a changed stop (--set trainer.stop=...) is a request to go on.
+    bool fired = false;
+    std::string saved_spec;
+    loader.value("stop_fired", fired);
+    loader.value("stop_spec", saved_spec);
+    stop_fired_ = fired && saved_spec == stop_spec_text();
   });
   session_->visit(loader);
   for (const ExtensionSlot& slot : all) {

@@ -75,6 +75,8 @@ class Trainer final : public ServiceBackend {
  private:
   void build_schedule();
   void resume_if_asked();
+  void init_model_if_asked();
+  std::string stop_spec_text() const;
   void call_on_stop();
   std::vector<ExtensionSlot> slots();
   void initialize_extensions();
@@ -99,6 +101,7 @@ class Trainer final : public ServiceBackend {
   double elapsed_before_run_ = 0;  // accumulated by earlier runs of the same training (resume)
   std::chrono::steady_clock::time_point run_start_;
   bool running_ = false;
+  bool stop_fired_ = false;
   ResumeRequest resume_;
   std::string resumed_from_;
   state::MemoryTree carried_;  // state of extensions not loaded now, written back unchanged

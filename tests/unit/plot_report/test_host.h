@@ -1,4 +1,5 @@
 // A minimal trainkit host for testing standard plugins without LibTorch or the trainer.
+// (A copy of tests/unit/plugins/test_host.*, so plot_report's tests build on their own.)
 //
 //   tk_test::FakeHost host;                              // recording log/observation/optimizer/evaluation
 //   tk_test::Plugin plugin("log_report");                // dlopen + entry checks + init, like trainkit
