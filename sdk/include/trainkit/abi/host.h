@@ -83,7 +83,8 @@ typedef struct tk_snapshot tk_snapshot; /* opaque: a captured copy of the state,
 typedef struct tk_snapshot_service {
   uint32_t struct_size;
   /* Copies the state into host memory so training can go on while it is written: target "trainer" (the
-   * whole training state) or "model" (parameters and buffers only); format "trainkit" or "torch".
+   * whole training state) or a '+'-joined list of parts from model, optimizer, updater, counters,
+   * extensions ("model" = parameters and buffers only); format "trainkit" or "torch".
    * Release the copy with release. [main thread, inside a call] */
   tk_status (*capture)(const tk_host *host, const char *target, const char *format, tk_snapshot **out,
                        tk_error *err);
