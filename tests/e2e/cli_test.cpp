@@ -28,8 +28,12 @@ TEST_CASE("no command or an unknown command is a usage error (exit 2)") {
 TEST_CASE("plugins prints a table with every standard plugin") {
   auto r = run_trainkit({"plugins"});
   REQUIRE(r.exit_code == 0);
-  for (const char* id : {"org.trainkit.log_report", "org.trainkit.print_report", "org.trainkit.progress_bar",
-                         "org.trainkit.observe_lr", "org.trainkit.evaluator"})
+  for (const char* id :
+       {"org.trainkit.log_report", "org.trainkit.print_report", "org.trainkit.progress_bar", "org.trainkit.observe_lr",
+        "org.trainkit.evaluator", "org.trainkit.snapshot", "org.trainkit.checkpoint", "org.trainkit.plot_report",
+        "org.trainkit.fail_on_non_number", "org.trainkit.exponential_shift", "org.trainkit.linear_shift",
+        "org.trainkit.multistep_shift", "org.trainkit.step_shift", "org.trainkit.polynomial_shift",
+        "org.trainkit.warmup_shift", "org.trainkit.inverse_shift", "org.trainkit.cosine_shift"})
     CHECK_THAT(r.out, Contains(id));
   CHECK_THAT(r.out, Contains("FILE") && Contains("ID") && Contains("VERSION") && Contains("ABI"));
   CHECK_THAT(r.out, Contains("log_report.so"));

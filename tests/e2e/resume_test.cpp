@@ -53,7 +53,7 @@ nlohmann::json without_time(nlohmann::json log) {
   return log;
 }
 
-const char* kSnapshotAt13And24 = R"(
+const std::string kSnapshotAt13And24 = R"(
 [[extension]]
 use = "log_report"
 trigger = "4 iteration"
@@ -62,9 +62,10 @@ use = "snapshot"
 trigger = { at = [13, 24], unit = "iteration" }
 )";
 
-void check_bit_exact_resume(const std::string& optimizer_table) {
+void check_bit_exact_resume(const std::string& optimizer_table, const std::string& more_extensions = "") {
   TempDir straight, resumed;
-  const std::string m = with_optimizer(small_manifest("24 iteration", kSnapshotAt13And24), optimizer_table);
+  const std::string m =
+      with_optimizer(small_manifest("24 iteration", kSnapshotAt13And24 + more_extensions), optimizer_table);
   write_file(straight.file("m.toml"), m);
   write_file(resumed.file("m.toml"), m);
   auto a = run_trainkit({"run", straight.file("m.toml")});
@@ -93,6 +94,21 @@ TEST_CASE("resume mid-epoch is bit-exact with SGD and momentum") {
 TEST_CASE("resume mid-epoch is bit-exact with Adam") {
   TK_REQUIRE_DATA();
   check_bit_exact_resume("[optimizer]\nname = \"adam\"\nlr = 0.001\n");
+}
+
+TEST_CASE("resume mid-epoch is bit-exact with an LR shift whose state matters") {
+  TK_REQUIRE_DATA();
+  // The shift multiplies lr by 0.8 every 3 iterations; observe_lr logs it every iteration, so the
+  // log shows the learning rate right after the resume equals the uninterrupted one.
+  check_bit_exact_resume("[optimizer]\nname = \"sgd\"\nlr = 0.1\nmomentum = 0.9\n", R"(
+[[extension]]
+use = "exponential_shift"
+rate = 0.8
+trigger = "3 iteration"
+[[extension]]
+use = "observe_lr"
+trigger = "1 iteration"
+)");
 }
 
 TEST_CASE("elapsed_time accumulates across a resume") {
