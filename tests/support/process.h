@@ -27,7 +27,8 @@ int start_process(const std::vector<std::string>& argv, const std::string& out_f
 // Waits for a started process; returns its exit code (128 + signal when killed).
 int wait_process(int pid);
 
-// A fresh folder under $TMPDIR removed (recursively) on destruction.
+// A fresh folder under $TMPDIR removed (recursively) on destruction. The only tk_test::TempDir: the plugin
+// test host (support/plugin_host) uses this one rather than defining a second class of the same name.
 class TempDir {
  public:
   TempDir();
@@ -36,6 +37,8 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
   std::string file(const std::string& name) const { return path_ + "/" + name; }
+  std::vector<std::string> list() const;            // every file name, hidden ones too, sorted
+  std::string read(const std::string& name) const;  // throws when the file cannot be opened
 
  private:
   std::string path_;

@@ -1,5 +1,5 @@
 // checkpoint: PyTorch-Ignite's Checkpoint + DiskSaver through the plugin's C ABI, against a fake snapshot
-// service that writes real files (checkpoint_host.h). Cases 43-50 of /work/shared/research/peers.md, with
+// service that writes real files (fake_snapshot_service.h). Cases 43-50 of /work/shared/research/peers.md, with
 // ".pt" read as trainkit's ".tkpt", and the crash window Ignite leaves open (it deletes before it writes).
 #include <catch2/catch.hpp>
 
@@ -13,16 +13,18 @@
 #include <tuple>
 #include <vector>
 
-#include "checkpoint_host.h"
+#include "fake_snapshot_service.h"
 #include "process.h"
 
-using namespace tk_checkpoint_test;
-using tk_test::TempDir;
-using tk_test::read_file;
-using tk_test::write_file;
+using namespace tk_test;
 using Catch::Matchers::Contains;
 
 namespace {
+
+// The checkpoint plugin only streams the live state (write_now): a capture, write or verify fails the test.
+struct CheckpointHost : SnapshotHost {
+  CheckpointHost() { snapshots.write_now_only = true; }
+};
 
 const char* const kAcc = "validation/main/accuracy";
 
@@ -43,7 +45,7 @@ struct Run {
   Strings files(bool with_hidden = false) const { return list_dir(dir.path(), with_hidden); }
   Strings written() const {
     Strings names;
-    for (auto& w : host.snapshots.writes) names.push_back(w.name);
+    for (auto& w : host.snapshots.written) names.push_back(w.name);
     return names;
   }
   std::string saved_state() {
@@ -175,7 +177,7 @@ TEST_CASE("checkpoint: file names follow Ignite's table (case 45)") {
   run.ctx.observation.set("acc", 0.9999);
   run.step(203, 0.9999);
   CHECK(run.files(true) == Strings{std::get<2>(row)});
-  CHECK(run.host.snapshots.writes.size() == 1);
+  CHECK(run.host.snapshots.written.size() == 1);
 }
 
 TEST_CASE("checkpoint: a score name with '/' (an observation key path) is refused at create") {
@@ -195,8 +197,8 @@ TEST_CASE("checkpoint: the default keeps the newest iteration and says which fil
   run.step(1234);
   CHECK(run.files(true) == Strings{"model_1234.tkpt"});
   CHECK(read_file(run.file("model_1234.tkpt")) == content(1234));
-  CHECK(run.host.snapshots.writes.at(0).target == "model");
-  CHECK(run.host.snapshots.writes.at(0).format == "trainkit");
+  CHECK(run.host.snapshots.written.at(0).target == "model");
+  CHECK(run.host.snapshots.written.at(0).format == "trainkit");
   CHECK_THAT(run.host.logs_at(TK_LOG_INFO).back(),
              Contains("saved " + run.file("model_1234.tkpt")) &&
                  Contains("last_checkpoint = " + run.file("model_1234.tkpt")));
@@ -292,7 +294,7 @@ TEST_CASE("checkpoint: ties, with and without greater_or_equal (case 48)") {
       run.step(1, 0.5);
       run.step(2, 0.5);
       CHECK(run.files() == Strings{"model_1_0.5000.tkpt"});
-      CHECK(run.host.snapshots.writes.size() == 1);
+      CHECK(run.host.snapshots.written.size() == 1);
     }
     SECTION("greater_or_equal: the newer one replaces it") {
       options["greater_or_equal"] = true;
@@ -300,7 +302,7 @@ TEST_CASE("checkpoint: ties, with and without greater_or_equal (case 48)") {
       run.step(1, 0.5);
       run.step(2, 0.5);
       CHECK(run.files() == Strings{"model_2_0.5000.tkpt"});
-      CHECK(run.host.snapshots.writes.size() == 2);
+      CHECK(run.host.snapshots.written.size() == 2);
       run.step(3, 0.4);  // lower: never
       CHECK(run.files() == Strings{"model_2_0.5000.tkpt"});
     }
@@ -335,7 +337,7 @@ TEST_CASE("checkpoint: a fixed file name is overwritten every time (case 49)") {
   INFO("n_saved = " << n_saved);
   Run run({{"filename_pattern", std::string("{name}.{ext}")}, {"n_saved", n_saved}});
   for (int it = 0; it < 10; ++it) run.step(it);
-  CHECK(run.host.snapshots.writes.size() == 10);
+  CHECK(run.host.snapshots.written.size() == 10);
   CHECK(run.files(true) == Strings{"model.tkpt"});
   CHECK(read_file(run.file("model.tkpt")) == content(9));
   CHECK(run.saved_state() == R"([[9.0, "model.tkpt"]])");
@@ -418,7 +420,7 @@ TEST_CASE("checkpoint: the evicted file still exists when the new one is committ
   run.step(1, 0.5);
   run.step(2, 0.6);
   run.step(3, 0.7);
-  auto& w = run.host.snapshots.writes;
+  auto& w = run.host.snapshots.written;
   REQUIRE(w.size() == 3);
   CHECK(w[1].dir_before == Strings{"model_0.5000.tkpt"});  // Ignite would have deleted it already
   CHECK(w[2].dir_before == Strings{"model_0.6000.tkpt"});
@@ -492,9 +494,9 @@ TEST_CASE("checkpoint: objects choose the snapshot target") {
   Run run(std::get<0>(row));
   INFO(std::get<1>(row));
   run.step(1);
-  REQUIRE(run.host.snapshots.writes.size() == 1);
-  CHECK(run.host.snapshots.writes[0].target == std::get<1>(row));
-  CHECK(run.host.snapshots.writes[0].name == std::get<2>(row));
+  REQUIRE(run.host.snapshots.written.size() == 1);
+  CHECK(run.host.snapshots.written[0].target == std::get<1>(row));
+  CHECK(run.host.snapshots.written[0].name == std::get<2>(row));
 }
 
 TEST_CASE("checkpoint: include_self saves the list that already holds the file being written") {
@@ -556,5 +558,5 @@ TEST_CASE("checkpoint: only rank 0 writes") {
   run.ctx.rank = 1;
   run.step(1);
   CHECK(run.files().empty());
-  CHECK(run.host.snapshots.writes.empty());
+  CHECK(run.host.snapshots.written.empty());
 }

@@ -16,7 +16,7 @@
 
 #include <trainkit/sdk/json.hpp>
 
-#include "test_host.h"
+#include "plugin_host.h"
 
 using namespace tk_test;
 

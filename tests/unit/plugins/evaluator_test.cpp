@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "test_host.h"
+#include "plugin_host.h"
 
 using namespace tk_test;
 

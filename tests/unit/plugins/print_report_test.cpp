@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "test_host.h"
+#include "plugin_host.h"
 
 using namespace tk_test;
 

@@ -99,9 +99,7 @@ DLTensor Tensor::view() {
 }
 
 ShiftHost::ShiftHost(std::vector<Group> groups_) : groups(std::move(groups_)) {
-  auto* raw_host = const_cast<tk_host*>(raw());
-  fake_get_service = raw_host->get_service;
-  raw_host->get_service = &get_service;
+  fake_get_service = chain_services(&get_service);
 }
 
 }  // namespace tk_shift_test

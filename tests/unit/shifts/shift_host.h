@@ -1,5 +1,5 @@
-// A test host for the shift plugins and fail_on_non_number: tests/unit/plugins/test_host.h's FakeHost (log,
-// observation, Plugin, Instance, TestContext, MemoryState) with two services of its own:
+// A test host for the shift plugins and fail_on_non_number: the shared test host's FakeHost (plugin_host.h:
+// log, observation, Plugin, Instance, TestContext, MemoryState) with two services of its own:
 //   - "trainkit.optimizer/1" holding any named hyperparameter per parameter group (FakeHost knows only lr);
 //   - "trainkit.model/1" over parameters and gradients the test adds, in any dtype, shape and strides.
 //
@@ -11,8 +11,8 @@
 //
 //   host.add_parameter("fc.weight", Tensor::f32({1, NAN}));  // fail_on_non_number
 //
-// FakeHost's tk_host answers every service through one function pointer; ShiftHost swaps it for its own,
-// which serves the two services above and hands every other id to FakeHost's.
+// ShiftHost chains its own service lookup in front of FakeHost's (FakeHost::chain_services): it serves the
+// two services above and hands every other id to FakeHost's.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "test_host.h"
+#include "plugin_host.h"
 
 namespace tk_shift_test {
 

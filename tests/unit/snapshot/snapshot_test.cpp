@@ -1,5 +1,5 @@
 // snapshot: Chainer's / ppe's snapshot extension through its C ABI, against a fake snapshot service that
-// writes real files (snapshot_host.h). Cases 21-31 of /work/shared/research/peers.md where they apply.
+// writes real files (fake_snapshot_service.h). Cases 21-31 of /work/shared/research/peers.md where they apply.
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -15,14 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "fake_snapshot_service.h"
 #include "process.h"
-#include "snapshot_host.h"
 
-using namespace tk_snapshot_test;
-using tk_test::TempDir;
-using tk_test::file_exists;
-using tk_test::read_file;
-using tk_test::write_file;
+using namespace tk_test;
 using Catch::Matchers::Contains;
 
 namespace {

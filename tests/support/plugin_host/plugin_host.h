@@ -1,7 +1,8 @@
-// A minimal trainkit host for testing standard plugins without LibTorch or the trainer.
+// A minimal trainkit host for testing standard plugins without LibTorch or the trainer; every plugin test
+// folder links it (library tk_test_plugin_host).
 //
 //   tk_test::FakeHost host;                              // recording log/observation/optimizer/evaluation
-//   tk_test::Plugin plugin("log_report");                // dlopen + entry checks + init, like trainkit
+//   tk_test::Plugin plugin("log_report", host);          // dlopen + entry checks + init, like trainkit
 //   tk_test::Instance ext(plugin, host, "log_report", {{"keys", Strings{"main/loss"}}});
 //   tk_test::TestContext ctx;                            // counters, out_dir, observation and summary
 //   ctx.iteration = 10;
@@ -9,11 +10,13 @@
 //   ext.call(ctx);
 //
 // Options get the class's declared defaults, parsed from their text, like the host does; an option the
-// class did not declare is refused, so a typo in a test fails loudly.
+// class did not declare is refused, so a typo in a test fails loudly. A host with more services derives
+// from FakeHost and chains its own lookup in front (see fake_snapshot_service.h).
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,6 +24,8 @@
 #include <vector>
 
 #include <trainkit/abi.h>
+
+#include "process.h"  // tk_test::TempDir
 
 namespace tk_test {
 
@@ -52,10 +57,14 @@ class FakeHost {
   FakeHost& operator=(const FakeHost&) = delete;
   const tk_host* raw() const { return &host_; }
 
+  // Logs arrive from writer threads too, hence the lock and the copies.
+  std::vector<std::pair<int32_t, std::string>> logs() const;
+  std::vector<std::string> logs_at(int32_t level) const;
+  void add_log(int32_t level, std::string message);
+
   struct Evaluation {
     std::string split, prefix;
   };
-  std::vector<std::pair<int32_t, std::string>> logs;
   ScalarMap reported;                   // everything reported through the observation service
   std::string optimizer_name = "sgd";
   std::vector<double> lr = {0.1};       // one entry per parameter group
@@ -63,7 +72,15 @@ class FakeHost {
   double eval_loss = 0.25, eval_accuracy = 0.875;
   std::string eval_failure;             // non-empty: evaluate() fails with this message
 
+ protected:
+  // For derived hosts: makes `own` the tk_host's service lookup and returns FakeHost's, to which `own`
+  // hands every id it does not serve. host_data stays this FakeHost, so `own` may downcast it.
+  using GetService = const void* (*)(const tk_host*, const char*);
+  GetService chain_services(GetService own);
+
  private:
+  mutable std::mutex log_mutex_;
+  std::vector<std::pair<int32_t, std::string>> logs_;
   tk_host host_{};
 };
 
@@ -90,6 +107,7 @@ struct TestContext {
   double elapsed_time = 0;
   std::string out_dir = "/nonexistent";
   int32_t rank = 0;
+  int32_t world_size = 1;
   bool state_restored = false;
   ScalarMap observation;
   ScalarMap summary;
@@ -113,7 +131,8 @@ class MemoryState {
   std::string path(const char* key) const;
 };
 
-// One extension instance; every step throws std::runtime_error with the plugin's message on failure.
+// One extension instance; every step throws std::runtime_error with the plugin's message on failure, and
+// try_<step> returns the status and message instead, for tests of failures.
 class Instance {
  public:
   Instance(const Plugin& plugin, const FakeHost& host, const std::string& class_name, const Options& options = {},
@@ -124,16 +143,25 @@ class Instance {
 
   void initialize(const TestContext& ctx);
   void call(const TestContext& ctx);
+  void on_error(const TestContext& ctx, const std::string& what);
   void finalize(const TestContext& ctx);
   void save(MemoryState& state);
   void load(MemoryState& state, uint32_t saved_version);
+  // The path, or "" for TK_NOT_FOUND (or a class without the hook).
+  std::string find_resume_point(const TestContext& ctx, bool requested);
+
+  std::pair<tk_status, std::string> try_initialize(const TestContext& ctx);
+  std::pair<tk_status, std::string> try_call(const TestContext& ctx);
+  std::pair<tk_status, std::string> try_finalize(const TestContext& ctx);
+  std::pair<tk_status, std::string> try_load(MemoryState& state, uint32_t saved_version);
 
   // create alone: the status and message, for tests of rejected options.
   static std::pair<tk_status, std::string> try_create(const Plugin& plugin, const FakeHost& host,
                                                       const std::string& class_name, const Options& options);
 
+  struct ConfigData;  // the tk_config over Options (instance_config.h)
+
  private:
-  struct ConfigData;
   const tk_extension_class* cls_;
   std::string name_;
   ConfigData* config_;
@@ -165,18 +193,7 @@ class TerminalStdout {
   std::optional<std::string> saved_term_;
 };
 
-// A fresh folder under the system temp folder, removed with everything in it.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  std::vector<std::string> list() const;  // file names, sorted
-  std::string read(const std::string& name) const;
-
- private:
-  std::string path_;
-};
+// Every file name in dir, sorted; hidden ones (".tmp.*", ...) only when with_hidden.
+Strings list_dir(const std::string& dir, bool with_hidden = false);
 
 }  // namespace tk_test
