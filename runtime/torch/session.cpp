@@ -1,5 +1,7 @@
 #include "torch/session.h"
 
+#include <dlfcn.h>
+
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
@@ -19,6 +21,15 @@
 
 namespace trainkit {
 namespace {
+
+// Debian's LibTorch calls BLAS through libblas.so.3; with OpenBLAS behind it, at::set_num_threads does
+// not reach OpenBLAS's own pool, so `threads = 1` still ran GEMMs on every core (measured by
+// bench/loop_overhead_bench). OpenBLAS exports its setter; look it up without linking OpenBLAS.
+void limit_blas_threads(int threads) {
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(::dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(threads);
+}
+
 
 // Builtin models always output at least this many logits: the MNIST family has ten classes, and a
 // training subset that happens to lack the last classes must not shrink the network.
@@ -212,7 +223,10 @@ TorchSession::TorchSession(const Manifest& manifest)
            "data.train_limit and data.validation_limit must be >= 0 (0 = all)");
   TK_CHECK(manifest.trainer.threads >= 0, ConfigError, place(manifest.trainer.pos),
            "trainer.threads must be >= 0 (0 = LibTorch's default), got ", manifest.trainer.threads);
-  if (manifest.trainer.threads > 0) at::set_num_threads(static_cast<int>(manifest.trainer.threads));
+  if (manifest.trainer.threads > 0) {
+    at::set_num_threads(static_cast<int>(manifest.trainer.threads));
+    limit_blas_threads(static_cast<int>(manifest.trainer.threads));
+  }
 
   train_ = load_split(data, data.train, data.train_limit);
   int64_t classes = std::max(kMinClasses, train_.labels.max().item<int64_t>() + 1);
