@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include <trainkit/sdk/json.hpp>
+
 #include "cli/commands.h"
 #include "core/error.h"
 #include "state/describe.h"
@@ -10,20 +12,7 @@
 namespace trainkit::cli {
 namespace {
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-      continue;
-    }
-    out += c;
-  }
-  return out + "\"";
-}
+std::string json_string(const std::string& s) { return tk::json::dump(tk::json::Value(s)); }
 
 }  // namespace
 

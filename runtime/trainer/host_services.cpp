@@ -28,21 +28,32 @@ tk_status report(const tk_host* host, const char* key, double value) {
   return TK_OK;
 }
 
-tk_status evaluate(const tk_host* host, const char* split, const char* prefix, tk_error* err) {
-  ServiceBackend* b = backend_of(host);
-  auto fail = [&](const char* what) {
-    if (err != nullptr) std::snprintf(err->message, sizeof err->message, "%s", what);
-    return TK_ERR_INVALID;
-  };
-  if (b == nullptr) return fail("no training is running");
-  if (split == nullptr || prefix == nullptr) return fail("split and prefix must not be NULL");
-  // Rationale: the backend throws trainkit errors; they must not unwind into the plugin that called us.
+tk_status fail_with(tk_error* err, tk_status code, const char* what) {
+  if (err != nullptr && err->struct_size >= sizeof(tk_error)) {
+    err->code = code;
+    std::snprintf(err->message, sizeof err->message, "%s", what);
+  }
+  return code;
+}
+
+// Host exceptions stop here: evaluate and the snapshot calls are made from plugin code.
+template <class Body>
+tk_status guarded(tk_error* err, tk_status failure, Body&& body) {
   try {
-    b->evaluate(split, prefix);
+    body();
     return TK_OK;
   } catch (const std::exception& e) {
-    return fail(e.what());
+    return fail_with(err, failure, e.what());
+  } catch (...) {
+    return fail_with(err, TK_ERR_INTERNAL, "unknown exception");
   }
+}
+
+tk_status evaluate(const tk_host* host, const char* split, const char* prefix, tk_error* err) {
+  ServiceBackend* b = backend_of(host);
+  if (b == nullptr) return fail_with(err, TK_ERR_INVALID, "no training is running");
+  if (split == nullptr || prefix == nullptr) return fail_with(err, TK_ERR_INVALID, "split and prefix must not be NULL");
+  return guarded(err, TK_ERR_INVALID, [&] { b->evaluate(split, prefix); });
 }
 
 const char* optimizer_name(const tk_host* host) {
@@ -87,27 +98,6 @@ tk_status gradient(const tk_host* host, size_t index, DLTensor* tensor) {
   ServiceBackend* b = backend_of(host);
   if (b == nullptr || tensor == nullptr) return TK_ERR_INVALID;
   return b->gradient(index, tensor) ? TK_OK : TK_NOT_FOUND;
-}
-
-tk_status fail_with(tk_error* err, tk_status code, const char* what) {
-  if (err != nullptr && err->struct_size >= sizeof(tk_error)) {
-    err->code = code;
-    std::snprintf(err->message, sizeof err->message, "%s", what);
-  }
-  return code;
-}
-
-// Host exceptions stop here: the snapshot calls below are made from plugin code.
-template <class Body>
-tk_status guarded(tk_error* err, tk_status failure, Body&& body) {
-  try {
-    body();
-    return TK_OK;
-  } catch (const std::exception& e) {
-    return fail_with(err, failure, e.what());
-  } catch (...) {
-    return fail_with(err, TK_ERR_INTERNAL, "unknown exception");
-  }
 }
 
 tk_status snapshot_capture(const tk_host* host, const char* target, const char* format, tk_snapshot** out,

@@ -65,7 +65,7 @@ TriggerContext Trainer::trigger_context() const {
   return t;
 }
 
-tk_context Trainer::context_for(const ExtensionInstance* ext, bool in_iteration) {
+tk_context Trainer::context_for(ExtensionInstance* ext, bool in_iteration) {
   tk_context c{};
   c.struct_size = sizeof(tk_context);
   c.iteration = iteration_;
@@ -82,7 +82,7 @@ tk_context Trainer::context_for(const ExtensionInstance* ext, bool in_iteration)
   c.observation = in_iteration ? observation_view_.raw() : nullptr;
   c.summary = nullptr;
   if (ext != nullptr && ext->wants_summary()) {
-    summary_means_ = const_cast<ExtensionInstance*>(ext)->summary().means();
+    summary_means_ = ext->summary().means();
     summary_view_.reset(&summary_means_);
     c.summary = summary_view_.raw();
   }
@@ -126,11 +126,10 @@ void Trainer::run_iterations() {
 }
 
 RunEnd Trainer::run() {
-  run_start_ = std::chrono::steady_clock::now();
-  running_ = true;
   SignalGuard signals;
   resume_if_asked();  // Note [State before initialize]: every part restored before any initialize
   run_start_ = std::chrono::steady_clock::now();
+  running_ = true;
   try {
     initialize_extensions();
     run_iterations();
@@ -140,7 +139,7 @@ RunEnd Trainer::run() {
     if (dynamic_cast<const Error*>(&e) != nullptr) throw;
     throw TrainingError(e.what());
   }
-  finalize_extensions();
+  finalize_extensions(/*already_failing=*/false);
   elapsed_before_run_ = elapsed_time();
   running_ = false;
   switch (stop_signal()) {
@@ -158,25 +157,19 @@ void Trainer::handle_error(const std::string& what) {
     std::string failure = extensions_[index]->on_error(ctx, what);
     if (!failure.empty()) host_log(TK_LOG_ERROR, "", failure);
   }
-  for (size_t index : scheduler_.order()) {
-    try {
-      tk_context ctx = context_for(extensions_[index].get(), false);
-      extensions_[index]->finalize(ctx);
-    } catch (const std::exception& e) {
-      host_log(TK_LOG_ERROR, "", e.what());
-    }
-  }
+  finalize_extensions(/*already_failing=*/true);
 }
 
-// Every instance is finalized even when one fails; the first failure is the run's error.
-void Trainer::finalize_extensions() {
+// Every instance is finalized even when some fail. The first failure becomes the run's error unless
+// the run is already failing; every other failure is reported.
+void Trainer::finalize_extensions(bool already_failing) {
   std::exception_ptr first;
   for (size_t index : scheduler_.order()) {
     try {
       tk_context ctx = context_for(extensions_[index].get(), false);
       extensions_[index]->finalize(ctx);
     } catch (const std::exception& e) {
-      if (!first)
+      if (!first && !already_failing)
         first = std::current_exception();
       else
         host_log(TK_LOG_ERROR, "", e.what());

@@ -82,9 +82,9 @@ class Trainer final : public ServiceBackend {
   void initialize_extensions();
   void run_iterations();
   void handle_error(const std::string& what);
-  void finalize_extensions();
+  void finalize_extensions(bool already_failing);
   void call_extension(ExtensionInstance& ext);
-  tk_context context_for(const ExtensionInstance* ext, bool in_iteration);
+  tk_context context_for(ExtensionInstance* ext, bool in_iteration);
   TriggerContext trigger_context() const;
   int64_t max_iteration() const;
 
