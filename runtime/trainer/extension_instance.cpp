@@ -4,18 +4,11 @@
 #include <vector>
 
 #include "core/error.h"
+#include "plugin/call.h"
 #include "trainer/abi_visitor.h"
 
 namespace trainkit {
 namespace {
-
-tk_error empty_error() {
-  tk_error err{};
-  err.struct_size = sizeof(tk_error);
-  err.code = TK_OK;
-  err.message[0] = '\0';
-  return err;
-}
 
 // Marks which instance runs plugin code now, for log lines, and clears it when the call returns.
 class CurrentInstance {
@@ -31,7 +24,7 @@ class CurrentInstance {
 
 ExtensionInstance::ExtensionInstance(PlannedExtension planned, HostServices& services)
     : planned_(std::move(planned)), services_(services) {
-  tk_error err = empty_error();
+  tk_error err = make_error_buffer();
   CurrentInstance current(services_, planned_.name);
   tk_status s = planned_.cls->create(planned_.cls, planned_.options->view(), services_.host(), &instance_, &err);
   // A create failure is the plugin rejecting its options: a configuration error, nothing trained.
@@ -46,7 +39,9 @@ ExtensionInstance::~ExtensionInstance() {
 }
 
 std::string ExtensionInstance::describe_failure(tk_status status, const tk_error& err, const char* call) const {
-  std::string message = err.message[0] != '\0' ? std::string(err.message) : str_cat("status ", status);
+  // The plugin owns the bytes of the message, not the buffer: read at most its size.
+  std::string message = error_message(err);
+  if (message.empty()) message = str_cat("status ", status, " (", status_name(status), ") without a message");
   return str_cat("extension \"", planned_.name, "\" (", planned_.cls->name, " from ", planned_.plugin->id, " ",
                  planned_.plugin->version, ") failed in ", call, ": ", message);
 }
@@ -57,13 +52,13 @@ void ExtensionInstance::check(tk_status status, const tk_error& err, const char*
 
 void ExtensionInstance::initialize(const tk_context& ctx) {
   if (planned_.cls->initialize == nullptr) return;
-  tk_error err = empty_error();
+  tk_error err = make_error_buffer();
   CurrentInstance current(services_, planned_.name);
   check(planned_.cls->initialize(instance_, &ctx, &err), err, "initialize");
 }
 
 void ExtensionInstance::call(const tk_context& ctx) {
-  tk_error err = empty_error();
+  tk_error err = make_error_buffer();
   CurrentInstance current(services_, planned_.name);
   last_called_iteration_ = ctx.iteration;
   check(planned_.cls->call(instance_, &ctx, &err), err, "call");
@@ -73,7 +68,7 @@ std::optional<std::string> ExtensionInstance::find_resume_point(const tk_context
   if (planned_.cls->struct_size < offsetof(tk_extension_class, find_resume_point) + sizeof(void*) ||
       planned_.cls->find_resume_point == nullptr)
     return std::nullopt;
-  tk_error err = empty_error();
+  tk_error err = make_error_buffer();
   CurrentInstance current(services_, planned_.name);
   std::vector<char> path(4096, '\0');
   tk_status s = planned_.cls->find_resume_point(instance_, &ctx, requested ? 1 : 0, path.data(), path.size(), &err);
@@ -85,7 +80,7 @@ std::optional<std::string> ExtensionInstance::find_resume_point(const tk_context
 
 void ExtensionInstance::visit_state(state::Visitor& v, uint32_t saved_version) {
   if (!stateful()) return;
-  tk_error err = empty_error();
+  tk_error err = make_error_buffer();
   CurrentInstance current(services_, planned_.name);
   AbiVisitor abi(v, saved_version);
   tk_status s = planned_.cls->visit_state(instance_, abi.raw(), &err);
@@ -100,14 +95,14 @@ void ExtensionInstance::visit_state(state::Visitor& v, uint32_t saved_version) {
 
 void ExtensionInstance::finalize(const tk_context& ctx) {
   if (planned_.cls->finalize == nullptr) return;
-  tk_error err = empty_error();
+  tk_error err = make_error_buffer();
   CurrentInstance current(services_, planned_.name);
   check(planned_.cls->finalize(instance_, &ctx, &err), err, "finalize");
 }
 
 std::string ExtensionInstance::on_error(const tk_context& ctx, const std::string& what) noexcept {
   if (planned_.cls->on_error == nullptr) return "";
-  tk_error err = empty_error();
+  tk_error err = make_error_buffer();
   CurrentInstance current(services_, planned_.name);
   tk_status s = planned_.cls->on_error(instance_, &ctx, what.c_str(), &err);
   return s == TK_OK ? "" : describe_failure(s, err, "on_error");
