@@ -42,6 +42,13 @@ struct MemoryTree {
 
 // The direct child scopes under `prefix` ("a/b/" or "a/b"; "" is the root), sorted and unique:
 // keys "a/b/c/x" and "a/b/d/e/y" give {"c", "d"}; a leaf "a/b/k" is a key, not a scope.
+// The leaf at path if it holds a T, else nullptr.
+template <class T>
+const T* find_leaf(const MemoryTree& tree, const std::string& path) {
+  auto it = tree.leaves.find(path);
+  return it == tree.leaves.end() ? nullptr : std::get_if<T>(&it->second);
+}
+
 std::vector<std::string> child_scopes(const MemoryTree& tree, const std::string& prefix);
 // The leaves under `prefix`, with the prefix stripped from their keys.
 MemoryTree subtree(const MemoryTree& tree, const std::string& prefix);

@@ -11,12 +11,6 @@ const std::string kExtensions = "extensions/";
 
 std::string scope_of(const std::string& name) { return kExtensions + name + "/"; }
 
-template <class T>
-const T* leaf(const state::MemoryTree& tree, const std::string& path) {
-  auto it = tree.leaves.find(path);
-  return it == tree.leaves.end() ? nullptr : std::get_if<T>(&it->second);
-}
-
 }  // namespace
 
 void save_extension(state::Visitor& v, const ExtensionSlot& slot) {
@@ -44,10 +38,10 @@ void check_resume_compatible(const state::MemoryTree& tree, const std::vector<Ex
   for (const ExtensionSlot& slot : slots) {
     const ExtensionInstance& e = *slot.instance;
     const std::string header = scope_of(e.name()) + "header/";
-    const std::string* saved_id = leaf<std::string>(tree, header + "plugin_id");
+    const std::string* saved_id = state::find_leaf<std::string>(tree, header + "plugin_id");
     if (saved_id == nullptr) continue;  // new since the snapshot: starts fresh
-    const std::string* saved_version = leaf<std::string>(tree, header + "plugin_version");
-    const int64_t* saved_state = leaf<int64_t>(tree, header + "state_version");
+    const std::string* saved_version = state::find_leaf<std::string>(tree, header + "plugin_version");
+    const int64_t* saved_state = state::find_leaf<int64_t>(tree, header + "state_version");
     const PlannedExtension& p = e.planned();
     const std::string saved_desc =
         str_cat(*saved_id, " ", saved_version ? *saved_version : "?", ", state v", saved_state ? *saved_state : 0);
@@ -69,8 +63,8 @@ void check_resume_compatible(const state::MemoryTree& tree, const std::vector<Ex
 bool load_extension(const state::MemoryTree& tree, state::Visitor& loader, const ExtensionSlot& slot) {
   ExtensionInstance& e = *slot.instance;
   const std::string scope = scope_of(e.name());
-  if (leaf<std::string>(tree, scope + "header/plugin_id") == nullptr) return false;
-  const int64_t* saved_state = leaf<int64_t>(tree, scope + "header/state_version");
+  if (state::find_leaf<std::string>(tree, scope + "header/plugin_id") == nullptr) return false;
+  const int64_t* saved_state = state::find_leaf<int64_t>(tree, scope + "header/state_version");
   loader.scope("extensions", [&] {
     loader.scope(e.name(), [&] {
       loader.scope("trigger", [&] { slot.trigger->visit(loader); });

@@ -67,9 +67,7 @@ SnapshotCheck verify_snapshot_file(const std::string& path) {
   }
   try {
     state::MemoryTree tree = read_snapshot_file(path, &check.format);
-    auto it = tree.leaves.find("trainer/iteration");
-    if (it != tree.leaves.end())
-      if (const int64_t* i = std::get_if<int64_t>(&it->second)) check.iteration = *i;
+    if (const int64_t* i = state::find_leaf<int64_t>(tree, "trainer/iteration")) check.iteration = *i;
     check.ok = true;
   } catch (const std::exception& e) {
     check.problem = e.what();

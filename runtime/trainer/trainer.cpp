@@ -286,10 +286,10 @@ void Trainer::save_state(state::Visitor& v, const std::string& target) {
 }
 
 void Trainer::load_state(const state::MemoryTree& tree, const std::string& snapshot_path) {
-  auto target = tree.leaves.find("meta/target");
-  TK_CHECK(target == tree.leaves.end() || std::get<std::string>(target->second) == "trainer", ResumeError,
+  const std::string* target = state::find_leaf<std::string>(tree, "meta/target");
+  TK_CHECK(target == nullptr || *target == "trainer", ResumeError,
            "cannot resume from ", snapshot_path,
-           ": it holds only part of the training state (target = \"", std::get<std::string>(target->second),
+           ": it holds only part of the training state (target = \"", *target,
            "\"); resume needs a target = \"trainer\" snapshot (use --init-from to start from its weights)");
   std::vector<ExtensionSlot> all = slots();
   check_resume_compatible(tree, all, snapshot_path);
