@@ -30,4 +30,9 @@ ProcessResult run_trainkit(const std::vector<std::string>& args, const std::map<
 
 nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(read_file(path)); }
 
+nlohmann::json without_time(nlohmann::json log) {
+  for (auto& record : log) record.erase("elapsed_time");
+  return log;
+}
+
 }  // namespace tk_test

@@ -23,6 +23,9 @@ ProcessResult run_trainkit(const std::vector<std::string>& args, const std::map<
 
 nlohmann::json read_json(const std::string& path);
 
+// A log without elapsed_time, the one value two otherwise identical runs may differ in.
+nlohmann::json without_time(nlohmann::json log);
+
 }  // namespace tk_test
 
 #define TK_REQUIRE_DATA()                                                                   \

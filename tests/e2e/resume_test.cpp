@@ -48,11 +48,6 @@ void require_same_training_state(const std::string& a_path, const std::string& b
   CHECK(a.leaves.count("model/0.weight") + a.leaves.count("model/1.weight") >= 1);
 }
 
-nlohmann::json without_time(nlohmann::json log) {
-  for (auto& record : log) record.erase("elapsed_time");
-  return log;
-}
-
 const std::string kSnapshotAt13And24 = R"(
 [[extension]]
 use = "log_report"

@@ -28,12 +28,6 @@ use = "log_report"
 use = "print_report"
 )";
 
-// The log without elapsed_time, which is the one value two identical runs may differ in.
-nlohmann::json without_time(nlohmann::json log) {
-  for (auto& record : log) record.erase("elapsed_time");
-  return log;
-}
-
 }  // namespace
 
 TEST_CASE("a small run writes a per-epoch log with training and validation means") {
