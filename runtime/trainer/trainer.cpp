@@ -1,7 +1,6 @@
 #include "trainer/trainer.h"
 
 #include <algorithm>
-#include <cmath>
 #include <exception>
 
 #include "core/error.h"
