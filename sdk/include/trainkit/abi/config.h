@@ -55,7 +55,9 @@ typedef struct tk_option_decl {
   const char *doc;      /* one line for `trainkit plugins --describe`; static. [main thread] */
   /* ---- ABI 1.1: a 1.0 plugin's elements end before here; read only when struct_size covers them ---- */
   /* TK_OPTION_CHOICE: the allowed values, choice_count non-NULL, distinct strings; the default, if any,
-   * is one of them. NULL and 0 for every other type. The array and its strings are static. [main thread] */
+   * is one of them. NULL and 0 for every other type. The array and its strings are static. [main thread]
+   * Rationale: an array and a count rather than one '|'-joined string: no separator to reserve or escape,
+   * "" is an ordinary choice ("no marker"), and the host parses nothing. */
   const char *const *choices;
   size_t choice_count; /* [main thread] */
 } tk_option_decl;

@@ -19,7 +19,8 @@ typedef int32_t tk_status;
 #define TK_ERR_INVALID (-1)       /* bad argument or option value */
 /* Saved state cannot be continued by this build. From visit_state while loading, it refuses the resume
  * (exit 3), as any failure of a loading visit does: also the answer when the plugin's own files in
- * tk_config.out_dir do not match the state it is handed. */
+ * tk_config.out_dir do not match the state it is handed. Rationale: no separate "refused" status, since
+ * every failing loading visit already refuses the resume; a second code would spell the same outcome. */
 #define TK_ERR_STATE_VERSION (-2)
 #define TK_ERR_IO (-3)            /* file system or stream failure */
 #define TK_ERR_INTERNAL (-4)      /* a bug, or an exception of unknown type */
