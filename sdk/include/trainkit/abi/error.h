@@ -28,12 +28,11 @@ typedef int32_t tk_status;
 
 #define TK_ERROR_MESSAGE_SIZE 1024
 
-/* Owned by the host, handed to one call and valid until it returns; written only by the thread making
- * that call. */
+/* Owned by the host, handed to one call and valid until it returns. */
 typedef struct tk_error {
-  uint32_t struct_size; /* sizeof(tk_error) as the host knows it; set by the host */
-  tk_status code;       /* written by the plugin together with message */
-  /* UTF-8, NUL-terminated, truncated to fit; written by the plugin. */
+  uint32_t struct_size; /* sizeof(tk_error) as the host knows it; set by the host. [the call's thread] */
+  tk_status code;       /* written by the plugin together with message. [the call's thread] */
+  /* UTF-8, NUL-terminated, truncated to fit; written by the plugin. [the call's thread] */
   char message[TK_ERROR_MESSAGE_SIZE];
 } tk_error;
 

@@ -25,10 +25,11 @@ extern "C" {
 #define TK_HAS_MEMBER(type, ptr, member) \
   ((size_t)(ptr)->struct_size >= offsetof(type, member) + sizeof(((const type *)0)->member))
 
-/* A value type, copied; no thread or lifetime constraints. */
+/* Embedded by value in tk_host and tk_plugin_entry: it lives and is read as they are. It never grows (it
+ * has no struct_size of its own). */
 typedef struct tk_abi_version {
-  uint32_t major; /* equal to the host's, or the plugin is refused */
-  uint32_t minor; /* not newer than the host's, or the plugin is refused */
+  uint32_t major; /* equal to the host's, or the plugin is refused. [as the struct holding it] */
+  uint32_t minor; /* not newer than the host's, or the plugin is refused. [as the struct holding it] */
 } tk_abi_version;
 
 #ifdef __cplusplus
