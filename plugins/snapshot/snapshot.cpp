@@ -253,6 +253,7 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
   // WriteSink: a worker's file is in place (committed) or could not be written (failed).
   void committed(const Job& job) noexcept override {
     try {
+      host().log(TK_LOG_DEBUG, "wrote " + job.name);  // from the writer thread for the background writers
       retire(job.dir, files_.commit(job.name));
     } catch (const std::exception& e) {
       failed(job, e.what());
