@@ -47,7 +47,7 @@ TEST_CASE("a resume restores every part before any initialize and goes on from t
   CHECK(leaf<int64_t>(rig.read_snapshot("snapshot_iter_6"), "extensions/r/state/calls") == 6);
 }
 
-TEST_CASE("--resume without a path asks the extensions; a run that ended stays ended with the same stop",
+TEST_CASE("a resume without a path asks the extensions, and a run that ended stays ended with the same stop",
           "[trainer][state]") {
   TrainerRig rig(kSnapshotEvery3 + "\n" + kRecorder);
   REQUIRE(rig.run("6 iteration") == RunEnd::kCompleted);

@@ -25,7 +25,7 @@ TEST_CASE("initialize, the fired calls in descending priority each iteration, th
                                "a call 4", "b call 4", "a finalize 4", "b finalize 4"});
 }
 
-TEST_CASE("a failing step: on_error to every instance, then finalize to every instance; its error leaves",
+TEST_CASE("a failing step: on_error to every instance, then finalize to every instance, and its error leaves",
           "[trainer]") {
   TrainerRig rig(two_recorders());
   CHECK_THROWS_WITH(rig.run("4 iteration", {}, /*fail_at_step=*/3), Contains("step failed as told"));
@@ -33,7 +33,7 @@ TEST_CASE("a failing step: on_error to every instance, then finalize to every in
                                "a on_error 2", "b on_error 2", "a finalize 2", "b finalize 2"});
 }
 
-TEST_CASE("an extension failing in call: the error names it; every instance gets on_error and finalize",
+TEST_CASE("an extension failing in call: the error names it, and every instance gets on_error and finalize",
           "[trainer]") {
   TrainerRig rig(two_recorders("", "fail_in = \"call\"\nfail_at = 2\n"));
   try {
