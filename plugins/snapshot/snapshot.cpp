@@ -177,7 +177,7 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
     files_.restore(FileList::from_json(text));
   }
 
-  // Note [Choosing the snapshot to resume from]: INTERFACE.md's rule: the highest iteration recorded inside
+  // Note [Choosing the snapshot to resume from] (docs/resume.md): the highest iteration recorded inside
   // a valid file, ties by the newest mtime (then the name, for a stable answer). Corrupt or partial files are
   // skipped with a warning. verify reads the whole file, so when the template has {iteration}, candidates are
   // verified from the highest number in their names down, and the search stops once the best valid file

@@ -34,7 +34,7 @@ std::string error_of(const std::string& text, const std::vector<std::string>& ov
   return "(no error)";
 }
 
-// The example of INTERFACE.md "Manifest (TOML)", verbatim.
+// The example of docs/manifest.md "A complete manifest", verbatim.
 const char* const kInterfaceExample = R"(
 [trainer]
 out = "result"            # relative to the manifest's folder
@@ -73,7 +73,7 @@ autoload = true
 writer = "thread"
 )";
 
-TEST_CASE("the INTERFACE.md example parses with every field", "[manifest]") {
+TEST_CASE("the docs/manifest.md example parses with every field", "[manifest]") {
   const Manifest m = parse_manifest(kInterfaceExample, "/srv/runs/a/manifest.toml");
   CHECK(m.path == "/srv/runs/a/manifest.toml");
   CHECK(m.dir == "/srv/runs/a");
