@@ -43,7 +43,7 @@ TEST_CASE("run takes its options in any order", "[cli]") {
   CHECK(a.resume_path == "snap");
 }
 
-TEST_CASE("--resume takes a path only after the manifest and only when one follows", "[cli]") {
+TEST_CASE("a resume path is taken only after the manifest and only when one follows", "[cli]") {
   const Args before = parse({"run", "--resume", "m.toml"});
   CHECK(before.resume);
   CHECK_FALSE(before.resume_path);
@@ -80,7 +80,7 @@ TEST_CASE("unknown options, commands and missing values are errors", "[cli][erro
   CHECK(error_of({"inspect", "s", "--json=yes"}) == "--json takes no value; see trainkit --help");
 }
 
-TEST_CASE("--help and --version answer whatever else is on the line", "[cli]") {
+TEST_CASE("help and version answer whatever else is on the line", "[cli]") {
   CHECK(parse({"inspect", "x", "--set", "a=b", "--help"}).command == "help");
   CHECK(parse({"--version", "plugins", "--json"}).command == "version");
   CHECK(parse({}).command.empty());
