@@ -19,7 +19,7 @@ struct CommandSpec {
 
 const std::vector<CommandSpec>& commands() {
   static const std::vector<CommandSpec> table = {
-      {"run", "MANIFEST", "train"},
+      {"run", "MANIFEST", "train, writing logs, snapshots and reports into the output folder"},
       {"validate", "MANIFEST", "check everything, print the plan, train nothing"},
       {"plugins", "", "list plugins, or document one extension class"},
       {"inspect", "SNAPSHOT", "format, checksum verdict and the state tree"},
@@ -106,6 +106,20 @@ std::string written(const OptionSpec& option) {
   return name + (option.value_optional ? " [" + option.value + "]" : " " + option.value);
 }
 
+// `text` in lines of at most `width` characters, each after the first indented by `indent`.
+std::string wrapped(const std::string& text, size_t width, size_t indent) {
+  std::istringstream words(text);
+  std::string out, line;
+  for (std::string word; words >> word;) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += line + "\n" + std::string(indent, ' ');
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  return out + line;
+}
+
 void check_taken_by(const std::string& command, const std::vector<const OptionSpec*>& given) {
   for (const OptionSpec* option : given) {
     if (takes(*option, command)) continue;
@@ -130,8 +144,9 @@ std::string usage() {
     out << line << "\n      " << command.summary << "\n";
   }
   out << "  trainkit --version | --help\n\noptions:\n";
+  constexpr size_t kColumn = 24;  // where the help text starts
   for (const OptionSpec& option : options())
-    out << "  " << std::left << std::setw(22) << written(option) << option.help << "\n";
+    out << "  " << std::left << std::setw(kColumn - 2) << written(option) << wrapped(option.help, 76, kColumn) << "\n";
   out << "\n"
          "exit codes: 0 done, 1 training failed, 2 usage/manifest/plugin error (nothing trained),\n"
          "            3 resume refused, 130/143 stopped by SIGINT/SIGTERM\n"
