@@ -12,7 +12,7 @@
 
 namespace trainkit {
 
-// Exit codes of the CLI (INTERFACE.md).
+// Exit codes of the CLI (docs/cli.md).
 enum class ExitCode : int {
   kOk = 0,
   kTrainingFailed = 1,

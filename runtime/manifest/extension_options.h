@@ -18,6 +18,7 @@
 #include <trainkit/abi.h>
 
 #include "manifest/manifest.h"
+#include "manifest/trigger_option.h"
 
 namespace trainkit {
 
@@ -64,9 +65,5 @@ class BoundOptions {
 // cls passed check_extension_class: its declarations are well-formed; their defaults are checked here.
 std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls,
                                            const std::string& out_dir);
-
-// Builds a TriggerSpec from an option value: a string ("2 epoch") or a table ({ at = [...] }, ...).
-// Throws ConfigError with the value's position.
-TriggerSpec trigger_from_option(const OptionValue& value, const std::string& key_path);
 
 }  // namespace trainkit

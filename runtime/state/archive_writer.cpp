@@ -31,7 +31,7 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// INTERFACE.md: temp files are hidden `.tmp.*`, so autoload and retention never pick them.
+// Temp files are hidden `.tmp.*` (docs/outputs.md), so autoload and retention never pick them.
 std::string temp_name_for(const std::string& final_path) {
   std::random_device rd;
   char suffix[32];
