@@ -266,10 +266,7 @@ trigger = "1 iteration"
 
 TEST_CASE("a torch-format snapshot opens in Python's torch.load") {
   TK_REQUIRE_DATA();
-  if (!python_torch_available()) {
-    WARN("skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch)");
-    return;
-  }
+  TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
   write_file(dir.file("m.toml"), small_manifest("1 epoch", "[[extension]]\nuse = \"snapshot\"\nformat = \"torch\"\n"));
   REQUIRE(run_trainkit({"run", dir.file("m.toml")}).exit_code == 0);

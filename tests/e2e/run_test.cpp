@@ -148,10 +148,7 @@ TEST_CASE("a second run cannot use an output folder a live run holds") {
 
 TEST_CASE("a TorchScript model scripted in Python trains in the host") {
   TK_REQUIRE_DATA();
-  if (!python_torch_available()) {
-    WARN("skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch)");
-    return;
-  }
+  TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
   write_file(dir.file("make_model.py"), R"(import sys, torch
 class Net(torch.nn.Module):
