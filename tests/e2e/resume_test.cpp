@@ -264,7 +264,7 @@ trigger = "1 iteration"
   CHECK_THAT(r.err, Contains("resumed from ") && Contains(snapshots[0]));
 }
 
-TEST_CASE("a torch-format snapshot opens in Python's torch.load") {
+TEST_CASE("a torch-format snapshot opens in Python's torch.load", "[python]") {
   TK_REQUIRE_DATA();
   TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;

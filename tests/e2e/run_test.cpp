@@ -146,7 +146,7 @@ TEST_CASE("a second run cannot use an output folder a live run holds") {
   CHECK(run_trainkit({"run", dir.file("m.toml")}).exit_code == 0);  // the lock died with its holder
 }
 
-TEST_CASE("a TorchScript model scripted in Python trains in the host") {
+TEST_CASE("a TorchScript model scripted in Python trains in the host", "[python]") {
   TK_REQUIRE_DATA();
   TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
