@@ -177,7 +177,7 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
     files_.restore(FileList::from_json(text));
   }
 
-  // Note [Choosing the snapshot to resume from]: INTERFACE.md's rule: the highest iteration recorded inside
+  // Note [Choosing the snapshot to resume from] (docs/resume.md): the highest iteration recorded inside
   // a valid file, ties by the newest mtime (then the name, for a stable answer). Corrupt or partial files are
   // skipped with a warning. verify reads the whole file, so when the template has {iteration}, candidates are
   // verified from the highest number in their names down, and the search stops once the best valid file
@@ -253,6 +253,7 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
   // WriteSink: a worker's file is in place (committed) or could not be written (failed).
   void committed(const Job& job) noexcept override {
     try {
+      host().log(TK_LOG_DEBUG, "wrote " + job.name);  // from the writer thread for the background writers
       retire(job.dir, files_.commit(job.name));
     } catch (const std::exception& e) {
       failed(job, e.what());

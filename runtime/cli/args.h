@@ -1,6 +1,8 @@
-// trainkit cli: the command line, split into a command, positionals and options.
+// trainkit cli: the command line, split into a command, positionals and options, each option checked
+// against the commands that take it. One table (args.cpp) lists the commands and options; parse_args
+// and usage() both read it.
 //
-//   Args a = parse_args(argc, argv);   // ConfigError (exit 2) on an unknown option
+//   Args a = parse_args(argc, argv);   // ConfigError (exit 2) on an unknown option or one the command does not take
 //   a.command == "run"; a.positionals[0] == "manifest.toml"; a.sets == {"trainer.stop=3 epoch"}
 #pragma once
 
@@ -21,12 +23,13 @@ struct Args {
   bool resume = false;                 // run --resume [PATH]
   std::optional<std::string> resume_path;
   bool json = false;                   // inspect --json
-  bool quiet = false;
-  bool verbose = false;
+  bool quiet = false;                  // run
+  bool verbose = false;                // run
 };
 
 Args parse_args(int argc, char** argv);
 
-const char* usage();
+// The --help text: every command with the options it takes, then what each option does.
+std::string usage();
 
 }  // namespace trainkit::cli

@@ -15,7 +15,7 @@
 
 namespace trainkit {
 
-// Exit codes of the CLI (the user's list: README.md).
+// Exit codes of the CLI (docs/cli.md).
 enum class ExitCode : int {
   kOk = 0,
   kTrainingFailed = 1,

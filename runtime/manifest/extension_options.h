@@ -17,6 +17,7 @@
 #include <trainkit/abi.h>
 
 #include "manifest/manifest.h"
+#include "manifest/trigger_option.h"
 
 namespace trainkit {
 
@@ -56,9 +57,5 @@ class BoundOptions {
 // Checks cfg.options against cls's declarations (positions in the options name the file in messages) and
 // sets the view's instance_name to cfg.name.
 std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls);
-
-// Builds a TriggerSpec from an option value: a string ("2 epoch") or a table ({ at = [...] }, ...).
-// Throws ConfigError with the value's position.
-TriggerSpec trigger_from_option(const OptionValue& value, const std::string& key_path);
 
 }  // namespace trainkit

@@ -5,42 +5,25 @@
 //
 // Every key is checked while loading: an unknown key or a wrong type is a ConfigError naming
 // file:line:col, the dotted key path and, for a misspelling, the closest valid key.
+//
+// The module, one job per file: option_value.* (TOML text → OptionValue, the only user of toml++),
+// value_checks.* (kinds, ranges, unknown keys: the shape of every message), table_reader.* (one table's
+// keys by name), trigger_option.* (trigger strings and tables), overrides.* (--set), one *_section.cpp
+// per section (sections.h), manifest.cpp (the whole document) and extension_options.* (an extension's
+// options against what its class declares). What each optimizer, loss and builtin
+// model reads, and the bounds, come from runtime/catalogue/.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "manifest/option_value.h"
+#include "manifest/value_checks.h"  // shared with the option binding (extension_options.cpp)
 #include "trigger/trigger_spec.h"
 
 namespace trainkit {
-
-// Where a value was written; line 0 means "not from the file" (a default or a --set override).
-struct SourcePos {
-  std::string file;
-  int line = 0;
-  int column = 0;
-  std::string str() const;  // "manifest.toml:14:3" (or "manifest.toml" / "--set" when line is 0)
-};
-
-// The SourcePos::file of every value that came from a `--set KEY=VALUE` override.
-constexpr char kOverrideFile[] = "--set";
-
-// A value of an extension option as written in the manifest (before it is checked against the class).
-struct OptionValue {
-  enum class Kind { kBool, kInt, kFloat, kString, kArray, kTable };
-  Kind kind = Kind::kString;
-  bool b = false;
-  int64_t i = 0;
-  double f = 0;
-  std::string s;
-  std::vector<OptionValue> items;                       // kArray
-  std::vector<std::pair<std::string, OptionValue>> fields;  // kTable (e.g. a trigger table), in file order
-  SourcePos pos;                                        // where the value starts
-  SourcePos key_pos;                                    // where its key starts (table fields, extension options)
-};
 
 struct EarlyStopSpec {
   bool enabled = false;
@@ -63,7 +46,7 @@ struct TrainerConfig {
 };
 
 struct ModelConfig {
-  std::string builtin = "mlp";          // "mlp" | "cnn"; empty when torchscript is set
+  std::string builtin = "mlp";          // catalogue/models.h; empty when torchscript is set
   std::string torchscript;              // absolute path of a scripted module, or empty
   std::vector<int64_t> hidden = {256};  // mlp hidden widths
   std::vector<int64_t> channels = {32, 64};  // cnn conv channels
@@ -83,27 +66,30 @@ struct DataConfig {
   SourcePos pos;
 };
 
+// Which optimizer reads which key, the bounds, and the defaults that differ between optimizers (adamw's
+// weight_decay, adagrad's eps) are in catalogue/optimizers.cpp; the initial values here are the defaults
+// every optimizer shares (LibTorch's, but for lr).
 struct OptimizerConfig {
-  std::string name = "sgd";             // sgd | adam | adamw | rmsprop | adagrad
+  std::string name = "sgd";
   double lr = 0.01;
-  double momentum = 0.0;                // sgd, rmsprop
-  double dampening = 0.0;               // sgd
-  bool nesterov = false;                // sgd
-  double weight_decay = 0.0;            // all (adamw default 0.01 when not given)
-  std::optional<double> weight_decay_given;
-  double beta1 = 0.9, beta2 = 0.999;    // adam, adamw (`betas = [b1, b2]`)
-  double eps = 1e-8;                    // adam, adamw, rmsprop (1e-8), adagrad (1e-10 when not given)
-  std::optional<double> eps_given;
-  bool amsgrad = false;                 // adam, adamw
-  double alpha = 0.99;                  // rmsprop
-  bool centered = false;                // rmsprop
-  double lr_decay = 0.0;                // adagrad
-  double initial_accumulator_value = 0.0;  // adagrad
+  double momentum = 0.0;
+  double dampening = 0.0;
+  bool nesterov = false;
+  double weight_decay = 0.0;            // the effective value once loaded
+  std::optional<double> weight_decay_given;  // as written in the manifest
+  double beta1 = 0.9, beta2 = 0.999;    // `betas = [b1, b2]`
+  double eps = 1e-8;                    // the effective value once loaded
+  std::optional<double> eps_given;      // as written in the manifest
+  bool amsgrad = false;
+  double alpha = 0.99;
+  bool centered = false;
+  double lr_decay = 0.0;
+  double initial_accumulator_value = 0.0;
   SourcePos pos;
 };
 
 struct LossConfig {
-  std::string name = "cross_entropy";   // cross_entropy | mse | nll
+  std::string name = "cross_entropy";   // catalogue/losses.h
   SourcePos pos;
 };
 
@@ -139,34 +125,5 @@ Manifest load_manifest(const std::string& path, const std::vector<std::string>& 
 // Same, from text already in memory (tests); `path` is used for messages and for resolving relative paths.
 Manifest parse_manifest(const std::string& text, const std::string& path,
                         const std::vector<std::string>& overrides = {});
-
-// Helpers shared by the manifest and the option binding, so every message has one shape.
-
-// Parses one TOML value ("3", "[1, 2]", "{ every = \"5 min\" }"), every part placed at `pos`; nullopt when
-// the text is not a TOML value trainkit uses (dates and times are not).
-std::optional<OptionValue> parse_option_value(const std::string& text, const SourcePos& pos);
-
-// The start of a message: "manifest.toml:4:8: data.batch_size", or "--set data.batch_size" for an override.
-std::string locate(const SourcePos& pos, const std::string& key_path);
-
-// Throws ConfigError "<place>: <what>" placed at `value`.
-[[noreturn]] void fail_at(const OptionValue& value, const std::string& key_path, const std::string& what);
-
-// The field `key` of a table value, or nullptr.
-const OptionValue* find_field(const OptionValue& table, const std::string& key);
-
-// An integer or float value as a double; ConfigError for anything else.
-double number_of(const OptionValue& value, const std::string& key_path);
-
-// "an integer", "a string", ...: for "expected X, got Y".
-const char* describe_kind(OptionValue::Kind kind);
-
-// Throws ConfigError "<place>: expected an integer, got a string" unless `value` is of `kind`.
-void expect_kind(const OptionValue& value, const std::string& key_path, OptionValue::Kind kind);
-
-// Throws ConfigError for the first field of `table` not in `known`, with a did-you-mean.
-// `table_path` is its dotted path ("trainer"; "" for the top level).
-void reject_unknown_keys(const OptionValue& table, const std::string& table_path,
-                         const std::vector<std::string>& known);
 
 }  // namespace trainkit

@@ -40,9 +40,7 @@ std::optional<std::string> call_init(const tk_plugin_entry& entry, const tk_host
     return std::string("init failed: a C++ exception escaped init (plugins must return a status)");
   }
   if (status == TK_OK) return std::nullopt;
-  std::string message = error_message(err);
-  if (message.empty()) message = str_cat("status ", status, " (", status_name(status), ") without a message");
-  return str_cat("init failed: ", message);
+  return str_cat("init failed: ", failure_text(status, err));
 }
 
 void call_deinit(const tk_plugin_entry& entry) noexcept {

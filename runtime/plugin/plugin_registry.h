@@ -6,9 +6,9 @@
 //   const LoadedPlugin* owner = nullptr;
 //   const tk_extension_class* cls = registry.find_class("snapshot", &owner);
 //
-// Per file, in this order, stopping at the first failure (research §3.5): owner/mode policy, static probe
-// (no plugin code runs), dlopen RTLD_NOW|RTLD_LOCAL, entry checks, duplicate id, LibTorch version, init,
-// extension class checks. One bad file never stops the others.
+// Per file, in this order, stopping at the first failure (docs/abi.md lists the refusals): owner/mode policy,
+// static probe (no plugin code runs), dlopen RTLD_NOW|RTLD_LOCAL, entry checks, duplicate id, LibTorch version,
+// init, extension class checks. One bad file never stops the others.
 #pragma once
 
 #include <map>

@@ -3,7 +3,8 @@
 //   auto dirs = plugin_search_dirs(manifest.plugin_dirs, "/usr/lib/x86_64-linux-gnu/trainkit/plugins");
 //   for (const auto& dir : dirs) registry.load_dir(dir);
 //
-// Never the working directory, LD_LIBRARY_PATH or system folders: a .so is arbitrary code (research §3.6).
+// Never the working directory, LD_LIBRARY_PATH or system folders: a .so is arbitrary code, so only folders
+// someone named on purpose are searched (as ssh's StrictModes and Vulkan's loader do).
 #pragma once
 
 #include <string>

@@ -13,10 +13,10 @@
 //
 // Note [Atomic file replacement]
 // The bytes go to a hidden temp file ".tmp.<name>.<pid>.<16 hex digits>" in the target's folder (the same
-// file system, so rename is atomic; hidden, so autoload and retention never pick it; pid and random bits,
-// so two writers never share one), created O_EXCL with mode 0644 (less the umask). Then fsync(file),
-// rename over the target, fsync(folder) so the rename itself is durable (Note [Folder fsync errors]). On a
-// failure before the rename the temp file is removed and the old target is untouched.
+// file system, so rename is atomic; hidden, so autoload and retention never pick it, see docs/outputs.md;
+// pid and random bits, so two writers never share one), created O_EXCL with mode 0644 (less the umask).
+// Then fsync(file), rename over the target, fsync(folder) so the rename itself is durable (Note [Folder
+// fsync errors]). On a failure before the rename the temp file is removed and the old target is untouched.
 //
 // Note [Folder fsync errors]
 // fsync on a folder is what makes a rename survive a power loss. Some file systems cannot sync a folder at

@@ -55,10 +55,11 @@ class ExtensionInstance {
 
  private:
   void check(tk_status status, const tk_error& err, const char* call) const;
-  std::string describe_failure(tk_status status, const tk_error& err, const char* call) const;
+  // "extension "name" (class from plugin version) failed in <call>", the start of every failure message.
+  std::string what_failed(const char* call) const;
 
   PlannedExtension planned_;
-  HostServices& services_;
+  InstanceHost host_;  // Note [One tk_host per instance]
   void* instance_ = nullptr;
   DictSummary summary_;
   bool state_restored_ = false;

@@ -1,112 +1,102 @@
 #include "trainer/host_services.h"
 
-#include "trainer/snapshot_io.h"
+#include <unistd.h>
 
-#include <cstdio>
+#include <cerrno>
 #include <cstring>
-#include <exception>
+
+#include "plugin/call.h"
+#include "torch/session.h"
+#include "trainer/snapshot_io.h"
+#include "trainer/snapshot_maker.h"
+#include "trigger/observation.h"
 
 namespace trainkit {
 namespace {
 
-const HostServices& services_of(const tk_host* host) {
-  return *static_cast<const HostServices*>(host->host_data);
+const HostBinding& binding_of(const tk_host* host) { return *static_cast<const HostBinding*>(host->host_data); }
+
+// The attached run, or nullptr when no training is running.
+const RunServices* run_of(const tk_host* host) { return binding_of(host).services->run(); }
+
+Session* session_of(const tk_host* host) {
+  const RunServices* run = run_of(host);
+  return run ? run->session : nullptr;
 }
 
-ServiceBackend* backend_of(const tk_host* host) { return services_of(host).backend(); }
+constexpr char kNoRun[] = "no training is running";
 
 void log_message(const tk_host* host, int32_t level, const char* message) {
-  const HostServices& s = services_of(host);
-  if (level < s.log_level()) return;
-  host_log(level, s.current_instance(), message ? message : "");
+  const HostBinding& b = binding_of(host);
+  if (level < b.services->log_level()) return;
+  host_log(level, b.instance, message ? message : "");
 }
 
 tk_status report(const tk_host* host, const char* key, double value) {
-  ServiceBackend* b = backend_of(host);
-  if (b == nullptr || key == nullptr) return TK_ERR_INVALID;
-  b->report(key, value);
+  const RunServices* run = run_of(host);
+  if (run == nullptr || key == nullptr) return TK_ERR_INVALID;
+  run->observation->report(key, value);
   return TK_OK;
 }
 
-tk_status fail_with(tk_error* err, tk_status code, const char* what) {
-  if (err != nullptr && err->struct_size >= sizeof(tk_error)) {
-    err->code = code;
-    std::snprintf(err->message, sizeof err->message, "%s", what);
-  }
-  return code;
-}
-
-// Host exceptions stop here: evaluate and the snapshot calls are made from plugin code.
-template <class Body>
-tk_status guarded(tk_error* err, tk_status failure, Body&& body) {
-  try {
-    body();
-    return TK_OK;
-  } catch (const std::exception& e) {
-    return fail_with(err, failure, e.what());
-  } catch (...) {
-    return fail_with(err, TK_ERR_INTERNAL, "unknown exception");
-  }
-}
-
 tk_status evaluate(const tk_host* host, const char* split, const char* prefix, tk_error* err) {
-  ServiceBackend* b = backend_of(host);
-  if (b == nullptr) return fail_with(err, TK_ERR_INVALID, "no training is running");
+  const RunServices* run = run_of(host);
+  if (run == nullptr) return fail_with(err, TK_ERR_INVALID, kNoRun);
   if (split == nullptr || prefix == nullptr) return fail_with(err, TK_ERR_INVALID, "split and prefix must not be NULL");
-  return guarded(err, TK_ERR_INVALID, [&] { b->evaluate(split, prefix); });
+  return guarded(err, TK_ERR_INVALID, [&] { run->session->evaluate(split, prefix, *run->observation); });
 }
 
 const char* optimizer_name(const tk_host* host) {
-  ServiceBackend* b = backend_of(host);
+  Session* s = session_of(host);
   static thread_local std::string name;
-  name = b ? b->optimizer_name() : "";
+  name = s ? s->optimizer_name() : "";
   return name.c_str();
 }
 
 size_t param_group_count(const tk_host* host) {
-  ServiceBackend* b = backend_of(host);
-  return b ? b->param_group_count() : 0;
+  Session* s = session_of(host);
+  return s ? s->param_group_count() : 0;
 }
 
 tk_status get_hyperparameter(const tk_host* host, size_t group, const char* name, double* out) {
-  ServiceBackend* b = backend_of(host);
-  if (b == nullptr || name == nullptr || out == nullptr) return TK_ERR_INVALID;
-  auto v = b->hyperparameter(group, name);
+  Session* s = session_of(host);
+  if (s == nullptr || name == nullptr || out == nullptr) return TK_ERR_INVALID;
+  auto v = s->hyperparameter(group, name);
   if (!v) return TK_NOT_FOUND;
   *out = *v;
   return TK_OK;
 }
 
 tk_status set_hyperparameter(const tk_host* host, size_t group, const char* name, double value) {
-  ServiceBackend* b = backend_of(host);
-  if (b == nullptr || name == nullptr) return TK_ERR_INVALID;
-  return b->set_hyperparameter(group, name, value) ? TK_OK : TK_NOT_FOUND;
+  Session* s = session_of(host);
+  if (s == nullptr || name == nullptr) return TK_ERR_INVALID;
+  return s->set_hyperparameter(group, name, value) ? TK_OK : TK_NOT_FOUND;
 }
 
 size_t parameter_count(const tk_host* host) {
-  ServiceBackend* b = backend_of(host);
-  return b ? b->parameter_count() : 0;
+  Session* s = session_of(host);
+  return s ? s->parameter_count() : 0;
 }
 
 tk_status parameter(const tk_host* host, size_t index, const char** name, DLTensor* tensor) {
-  ServiceBackend* b = backend_of(host);
-  if (b == nullptr || name == nullptr || tensor == nullptr) return TK_ERR_INVALID;
-  return b->parameter(index, name, tensor) ? TK_OK : TK_NOT_FOUND;
+  Session* s = session_of(host);
+  if (s == nullptr || name == nullptr || tensor == nullptr) return TK_ERR_INVALID;
+  return s->parameter(index, name, tensor) ? TK_OK : TK_NOT_FOUND;
 }
 
 tk_status gradient(const tk_host* host, size_t index, DLTensor* tensor) {
-  ServiceBackend* b = backend_of(host);
-  if (b == nullptr || tensor == nullptr) return TK_ERR_INVALID;
-  return b->gradient(index, tensor) ? TK_OK : TK_NOT_FOUND;
+  Session* s = session_of(host);
+  if (s == nullptr || tensor == nullptr) return TK_ERR_INVALID;
+  return s->gradient(index, tensor) ? TK_OK : TK_NOT_FOUND;
 }
 
 tk_status snapshot_capture(const tk_host* host, const char* target, const char* format, tk_snapshot** out,
                            tk_error* err) {
-  ServiceBackend* b = backend_of(host);
-  if (b == nullptr) return fail_with(err, TK_ERR_INVALID, "no training is running");
+  const RunServices* run = run_of(host);
+  if (run == nullptr || run->snapshots == nullptr) return fail_with(err, TK_ERR_INVALID, kNoRun);
   if (target == nullptr || format == nullptr || out == nullptr)
     return fail_with(err, TK_ERR_INVALID, "target, format and out must not be NULL");
-  return guarded(err, TK_ERR_INVALID, [&] { *out = b->capture_snapshot(target, format); });
+  return guarded(err, TK_ERR_INVALID, [&] { *out = run->snapshots->capture(target, format); });
 }
 
 tk_status snapshot_write(const tk_host*, const tk_snapshot* snapshot, const char* path, tk_error* err) {
@@ -118,11 +108,11 @@ void snapshot_release(const tk_host*, tk_snapshot* snapshot) { delete snapshot; 
 
 tk_status snapshot_write_now(const tk_host* host, const char* target, const char* format, const char* path,
                              tk_error* err) {
-  ServiceBackend* b = backend_of(host);
-  if (b == nullptr) return fail_with(err, TK_ERR_INVALID, "no training is running");
+  const RunServices* run = run_of(host);
+  if (run == nullptr || run->snapshots == nullptr) return fail_with(err, TK_ERR_INVALID, kNoRun);
   if (target == nullptr || format == nullptr || path == nullptr)
     return fail_with(err, TK_ERR_INVALID, "target, format and path must not be NULL");
-  return guarded(err, TK_ERR_IO, [&] { b->write_snapshot_now(target, format, path); });
+  return guarded(err, TK_ERR_IO, [&] { run->snapshots->write_now(target, format, path); });
 }
 
 tk_status snapshot_verify(const tk_host*, const char* path, int64_t* iteration, tk_error* err) {
@@ -156,22 +146,36 @@ const void* get_service(const tk_host*, const char* id) {
 
 }  // namespace
 
-HostServices::HostServices() {
-  host_.struct_size = sizeof(tk_host);
-  host_.abi = {TK_ABI_MAJOR, TK_ABI_MINOR};
-  host_.name = "trainkit";
-  host_.version = TRAINKIT_VERSION;
-  host_.host_data = this;
-  host_.get_service = &get_service;
+HostServices::HostServices() : binding_{this, ""} { fill_host(host_, binding_); }
+
+void HostServices::fill_host(tk_host& host, const HostBinding& binding) const {
+  host = tk_host{};
+  host.struct_size = sizeof(tk_host);
+  host.abi = {TK_ABI_MAJOR, TK_ABI_MINOR};
+  host.name = "trainkit";
+  host.version = TRAINKIT_VERSION;
+  host.host_data = &binding;
+  host.get_service = &get_service;
+}
+
+InstanceHost::InstanceHost(HostServices& services, std::string instance)
+    : binding_{&services, std::move(instance)} {
+  services.fill_host(host_, binding_);
 }
 
 void host_log(int32_t level, const std::string& source, const std::string& message) {
   const char* label = level >= TK_LOG_ERROR ? "error: " : level == TK_LOG_WARNING ? "warning: " : "";
-  if (source.empty())
-    std::fprintf(stderr, "trainkit: %s%s\n", label, message.c_str());
-  else
-    std::fprintf(stderr, "trainkit: [%s] %s%s\n", source.c_str(), label, message.c_str());
-  std::fflush(stderr);
+  std::string line = source.empty() ? str_cat("trainkit: ", label, message, "\n")
+                                    : str_cat("trainkit: [", source, "] ", label, message, "\n");
+  const char* p = line.data();
+  size_t left = line.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // stderr is gone: nothing else to tell
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
 }
 
 }  // namespace trainkit

@@ -1,38 +1,42 @@
 // trainkit trainer: the tk_host plugins receive, and the service vtables behind its get_service.
 //
-//   HostServices services;                 // plugins can be loaded (log works; training services fail)
-//   services.attach(&trainer_backend);     // now report/optimizer/evaluate/model reach the trainer
+//   HostServices services;                        // plugins can be loaded (log works; training services fail)
+//   services.attach({&session, &observation, &snapshot_maker});   // now the training services work
+//   InstanceHost host(services, "snapshot");      // the tk_host one extension instance is created with
 //
 // Rationale: plugins are loaded (and `trainkit plugins` lists them) before any training exists, so the
-// host is usable without a backend; every training service answers an error until one is attached.
+// host is usable without a run; every training service answers an error until one is attached.
+//
+// Note [One tk_host per instance]: each extension instance gets its own tk_host (same services, its own
+// host_data), so a log line names its instance from any thread, e.g. a snapshot writer thread, without
+// reading state the main thread changes (CLAP gives each plugin instance its own host pointer too).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
-#include <optional>
 #include <string>
 
 #include <trainkit/abi.h>
 
-struct tk_snapshot;
-
 namespace trainkit {
 
-// Use to implement what the services do; the trainer is the one implementation.
-class ServiceBackend {
- public:
-  virtual ~ServiceBackend() = default;
-  virtual void report(const std::string& key, double value) = 0;
-  virtual void evaluate(const std::string& split, const std::string& prefix) = 0;  // throws on failure
-  virtual std::string optimizer_name() const = 0;
-  virtual size_t param_group_count() const = 0;
-  virtual std::optional<double> hyperparameter(size_t group, const std::string& name) const = 0;
-  virtual bool set_hyperparameter(size_t group, const std::string& name, double value) = 0;
-  virtual size_t parameter_count() const = 0;
-  virtual bool parameter(size_t index, const char** name, DLTensor* out) = 0;
-  virtual bool gradient(size_t index, DLTensor* out) = 0;
-  // Copies the live state for a later write (throws on a bad target/format). Caller owns the result.
-  virtual tk_snapshot* capture_snapshot(const std::string& target, const std::string& format) = 0;
-  virtual void write_snapshot_now(const std::string& target, const std::string& format, const std::string& path) = 0;
+class Session;
+class Observation;
+class SnapshotMaker;
+
+// What the training services reach while a run is attached (snapshots: once the run's state exists).
+struct RunServices {
+  Session* session = nullptr;
+  Observation* observation = nullptr;  // this iteration's; plugins report into it
+  SnapshotMaker* snapshots = nullptr;
+};
+
+class HostServices;
+
+// What a tk_host's host_data points at: the services and the instance the host was given to.
+struct HostBinding {
+  HostServices* services = nullptr;
+  std::string instance;  // "" for the plugin-wide host (init); immutable once the host is handed out
 };
 
 // Use as the one tk_host of a process; lives as long as any plugin may call it.
@@ -42,26 +46,42 @@ class HostServices {
   HostServices(const HostServices&) = delete;
   HostServices& operator=(const HostServices&) = delete;
 
+  // The plugin-wide host, given to every plugin's init.
   const tk_host* host() const { return &host_; }
-  void attach(ServiceBackend* backend) { backend_ = backend; }
-  ServiceBackend* backend() const { return backend_; }
+  void attach(const RunServices& run) { run_ = run; }
+  void detach() { run_ = RunServices{}; }
+  // The attached run, or nullptr before and after training. [main thread]
+  const RunServices* run() const { return run_.session != nullptr ? &run_ : nullptr; }
 
-  // The instance whose code runs now, so log lines can name it ("" outside extension calls).
-  void set_current_instance(const std::string& name) { current_instance_ = name; }
-  const std::string& current_instance() const { return current_instance_; }
+  // Minimum level printed by the log service (TK_LOG_*); set from --quiet/--verbose. [any thread]
+  void set_log_level(int32_t level) { log_level_.store(level, std::memory_order_relaxed); }
+  int32_t log_level() const { return log_level_.load(std::memory_order_relaxed); }
 
-  // Minimum level printed by the log service (TK_LOG_*); set from --quiet/--verbose.
-  void set_log_level(int32_t level) { log_level_ = level; }
-  int32_t log_level() const { return log_level_; }
+  // A tk_host like host() whose log lines name `binding`'s instance (Note [One tk_host per instance]).
+  void fill_host(tk_host& host, const HostBinding& binding) const;
 
  private:
+  HostBinding binding_;
   tk_host host_{};
-  ServiceBackend* backend_ = nullptr;
-  std::string current_instance_;
-  int32_t log_level_ = TK_LOG_INFO;
+  RunServices run_;
+  std::atomic<int32_t> log_level_{TK_LOG_INFO};
+};
+
+// Use to give one extension instance its own tk_host; must outlive every use of it by the plugin.
+class InstanceHost {
+ public:
+  InstanceHost(HostServices& services, std::string instance);
+  InstanceHost(const InstanceHost&) = delete;
+  InstanceHost& operator=(const InstanceHost&) = delete;
+  const tk_host* host() const { return &host_; }
+
+ private:
+  HostBinding binding_;
+  tk_host host_{};
 };
 
 // The host's own log line format, shared with plugin log calls: "trainkit: [name] warning: message".
+// One write per line, so lines from several threads never interleave. [any thread]
 void host_log(int32_t level, const std::string& source, const std::string& message);
 
 }  // namespace trainkit

@@ -2,27 +2,24 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <string>
+#include <system_error>
 
 #include "core/error.h"
 
 namespace trainkit {
 
+// Like the shell's mkdir -p, new folders get 0777 minus the umask (0755 under the usual 022), not a fixed
+// mode: a user who set a stricter umask (077 on a shared machine) expects the run's folders to honour it.
 void make_directories(const std::string& dir) {
-  std::string partial;
-  size_t pos = 0;
-  while (pos != std::string::npos) {
-    pos = dir.find('/', pos + 1);
-    partial = dir.substr(0, pos);
-    if (partial.empty()) continue;
-    if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
-      throw ConfigError(str_cat("cannot create output folder ", partial, ": ", std::strerror(errno)));
-  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw ConfigError(str_cat("cannot create output folder ", dir, ": ", ec.message()));
 }
 
 OutDirLock::OutDirLock(const std::string& dir) {

@@ -13,6 +13,7 @@ TEST_CASE("version and help exit 0 and say what they are") {
   auto h = run_trainkit({"--help"});
   CHECK(h.exit_code == 0);
   CHECK_THAT(h.out, Contains("trainkit run MANIFEST") && Contains("exit codes"));
+  CHECK_THAT(h.out, Contains("trainkit inspect SNAPSHOT [--json]"));
 }
 
 TEST_CASE("no command or an unknown command is a usage error (exit 2)") {
@@ -23,6 +24,15 @@ TEST_CASE("no command or an unknown command is a usage error (exit 2)") {
   auto o = run_trainkit({"run", "x.toml", "--sett", "a=b"});
   CHECK(o.exit_code == 2);
   CHECK_THAT(o.err, Contains("unknown option --sett") && Contains("--set"));
+}
+
+TEST_CASE("an option the command does not take is a usage error naming both (exit 2)") {
+  auto r = run_trainkit({"inspect", "x", "--set", "a=b"});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("--set is not an option of `trainkit inspect`") && Contains("--json"));
+  auto v = run_trainkit({"validate", "m.toml", "--out", "o"});
+  CHECK(v.exit_code == 2);
+  CHECK_THAT(v.err, Contains("--out is not an option of `trainkit validate`"));
 }
 
 TEST_CASE("plugins prints a table with every standard plugin") {

@@ -3,10 +3,14 @@
 #include <torch/script.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <sstream>
 
+#include "catalogue/models.h"
 #include "core/error.h"
+#include "core/name_list.h"
+#include "core/spelling.h"
 #include "torch/place.h"
 
 namespace trainkit::model {
@@ -63,14 +67,28 @@ class ScriptModel final : public Model {
   mutable std::vector<std::pair<std::string, at::Tensor>> buffers_;
 };
 
+// The manifest has checked these already; a config built in code (tests) gets the same catalogue bounds.
+void check_number(const ModelConfig& config, const std::string& key_name, double value) {
+  const catalogue::ModelKey& key = catalogue::model_key(key_name);
+  TK_CHECK(key.range.admits(value), ConfigError, place(config.pos), "model.", key.name, " ", key.range.rule(),
+           ", got ", value);
+}
+
+void check_list(const ModelConfig& config, const std::string& key_name, const std::vector<int64_t>& items) {
+  const catalogue::ModelKey& key = catalogue::model_key(key_name);
+  TK_CHECK(key.when_empty.empty() || !items.empty(), ConfigError, place(config.pos), "model.", key.name, " ",
+           key.when_empty);
+  for (int64_t item : items) check_number(config, key_name, static_cast<double>(item));
+}
+
 std::unique_ptr<Model> make_mlp(const ModelConfig& config, const ImageShape& input, int64_t classes) {
   torch::nn::Sequential net;
   net->push_back(torch::nn::Flatten());
   int64_t width = input.channels * input.rows * input.cols;
   std::ostringstream description;
   description << "mlp " << width;
+  check_list(config, "hidden", config.hidden);
   for (int64_t hidden : config.hidden) {
-    TK_CHECK(hidden > 0, ConfigError, place(config.pos), "model.hidden widths must be > 0, got ", hidden);
     net->push_back(torch::nn::Linear(width, hidden));
     net->push_back(torch::nn::ReLU());
     if (config.dropout > 0) net->push_back(torch::nn::Dropout(config.dropout));
@@ -85,14 +103,13 @@ std::unique_ptr<Model> make_mlp(const ModelConfig& config, const ImageShape& inp
 
 // 3x3 convolutions that keep the size, each followed by ReLU and a 2x2 max-pool that halves it.
 std::unique_ptr<Model> make_cnn(const ModelConfig& config, const ImageShape& input, int64_t classes) {
-  TK_CHECK(!config.channels.empty(), ConfigError, place(config.pos), "model.channels must name at least one conv layer");
+  check_list(config, "channels", config.channels);
   torch::nn::Sequential net;
   int64_t channels = input.channels, rows = input.rows, cols = input.cols;
   std::ostringstream description;
   description << "cnn " << channels << "x" << rows << "x" << cols << " conv3x3 ";
   for (size_t i = 0; i < config.channels.size(); ++i) {
     const int64_t out = config.channels[i];
-    TK_CHECK(out > 0, ConfigError, place(config.pos), "model.channels must be > 0, got ", out);
     TK_CHECK(rows >= 2 && cols >= 2, ConfigError, place(config.pos), "model.channels has ", config.channels.size(),
              " conv layers, but ", input.rows, "x", input.cols, " images are pooled down to nothing after ", i);
     net->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(channels, out, 3).padding(1)));
@@ -151,16 +168,27 @@ std::unique_ptr<Model> load_script(const ModelConfig& config, const ImageShape& 
   return model;
 }
 
+// The construction of each builtin of the catalogue. A builtin in the catalogue without a row here fails
+// tests/unit/catalogue and, at run time, an internal assert.
+using MakeBuiltin = std::unique_ptr<Model> (*)(const ModelConfig&, const ImageShape&, int64_t);
+
+MakeBuiltin builtin_maker(const std::string& name) {
+  static const std::vector<std::pair<std::string, MakeBuiltin>> makers = {{"mlp", make_mlp}, {"cnn", make_cnn}};
+  const auto it = std::find_if(makers.begin(), makers.end(), [&](const auto& m) { return m.first == name; });
+  TK_INTERNAL_ASSERT(it != makers.end());
+  return it->second;
+}
+
 }  // namespace
 
 std::unique_ptr<Model> make_model(const ModelConfig& config, const ImageShape& input, int64_t classes) {
-  TK_CHECK(config.dropout >= 0 && config.dropout < 1, ConfigError, place(config.pos),
-           "model.dropout must be in [0, 1), got ", config.dropout);
+  check_number(config, "dropout", config.dropout);
   if (!config.torchscript.empty()) return load_script(config, input, classes);
-  if (config.builtin == "mlp") return make_mlp(config, input, classes);
-  if (config.builtin == "cnn") return make_cnn(config, input, classes);
-  throw ConfigError(str_cat(place(config.pos), "model.builtin \"", config.builtin,
-                            "\" is not a builtin model (expected \"mlp\" or \"cnn\", or set model.torchscript)"));
+  const std::vector<std::string> names = catalogue::builtin_model_names();
+  TK_CHECK(catalogue::find_builtin_model(config.builtin) != nullptr, ConfigError, place(config.pos),
+           "model.builtin \"", config.builtin, "\" is not a builtin model (expected one of ", name_list(names, Quoted::kYes),
+           ", or set model.torchscript)", did_you_mean(config.builtin, names));
+  return builtin_maker(config.builtin)(config, input, classes);
 }
 
 }  // namespace trainkit::model

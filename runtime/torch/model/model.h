@@ -1,4 +1,4 @@
-// trainkit torch model: the network a session trains, a builtin one (mlp, cnn) or a TorchScript module.
+// trainkit torch model: the network a session trains, a builtin one (catalogue/models.h) or a TorchScript module.
 // Includes LibTorch headers: only runtime/torch/*.cpp may include this file.
 //
 //   std::unique_ptr<Model> model = make_model(manifest.model, ImageShape{1, 28, 28}, /*classes=*/10);

@@ -12,7 +12,9 @@
 #include <tuple>
 #include <type_traits>
 
+#include "catalogue/optimizers.h"
 #include "core/error.h"
+#include "core/name_list.h"
 #include "core/spelling.h"
 #include "torch/place.h"
 #include "torch/tensor_state.h"
@@ -52,9 +54,11 @@ Knob beta_knob(const char* name) {
 }
 
 template <class Options>
-std::vector<Knob> adam_knobs() {
-  return {TK_KNOB(Options, lr),           beta_knob<Options, 0>("beta1"), beta_knob<Options, 1>("beta2"),
-          TK_KNOB(Options, eps),          TK_KNOB(Options, weight_decay), TK_KNOB(Options, amsgrad)};
+const std::vector<Knob>& adam_knobs() {
+  static const std::vector<Knob> knobs{TK_KNOB(Options, lr),  beta_knob<Options, 0>("beta1"),
+                                       beta_knob<Options, 1>("beta2"), TK_KNOB(Options, eps),
+                                       TK_KNOB(Options, weight_decay), TK_KNOB(Options, amsgrad)};
+  return knobs;
 }
 
 const std::vector<Knob>& sgd_knobs() {
@@ -114,133 +118,6 @@ void fill_rmsprop_buffers(torch::optim::Optimizer& impl) {
     }
   }
 }
-
-const std::vector<std::string> kNames{"sgd", "adam", "adamw", "rmsprop", "adagrad"};
-
-// LibTorch checks most of these too, but with a C++ backtrace and no manifest position.
-void check_config(const OptimizerConfig& c) {
-  const std::string at = place(c.pos);
-  TK_CHECK(c.lr >= 0, ConfigError, at, "optimizer.lr must be >= 0, got ", c.lr);
-  TK_CHECK(c.weight_decay_given.value_or(c.weight_decay) >= 0, ConfigError, at,
-           "optimizer.weight_decay must be >= 0, got ", c.weight_decay_given.value_or(c.weight_decay));
-  TK_CHECK(c.eps_given.value_or(c.eps) >= 0, ConfigError, at, "optimizer.eps must be >= 0, got ",
-           c.eps_given.value_or(c.eps));
-  TK_CHECK(c.momentum >= 0, ConfigError, at, "optimizer.momentum must be >= 0, got ", c.momentum);
-  TK_CHECK(c.beta1 >= 0 && c.beta1 < 1 && c.beta2 >= 0 && c.beta2 < 1, ConfigError, at,
-           "optimizer.betas must be in [0, 1), got [", c.beta1, ", ", c.beta2, "]");
-  TK_CHECK(c.alpha >= 0, ConfigError, at, "optimizer.alpha must be >= 0, got ", c.alpha);
-  TK_CHECK(c.lr_decay >= 0, ConfigError, at, "optimizer.lr_decay must be >= 0, got ", c.lr_decay);
-  TK_CHECK(c.initial_accumulator_value >= 0, ConfigError, at,
-           "optimizer.initial_accumulator_value must be >= 0, got ", c.initial_accumulator_value);
-  if (c.name == "sgd" && c.nesterov)
-    TK_CHECK(c.momentum > 0 && c.dampening == 0, ConfigError, at,
-             "optimizer.nesterov needs momentum > 0 and dampening = 0 (got momentum ", c.momentum,
-             ", dampening ", c.dampening, ")");
-}
-
-}  // namespace
-
-Optimizer::Optimizer(const OptimizerConfig& config, const std::vector<at::Tensor>& parameters)
-    : name_(config.name) {
-  TK_CHECK(std::find(kNames.begin(), kNames.end(), name_) != kNames.end(), ConfigError, place(config.pos),
-           "optimizer.name \"", name_, "\" is not one of sgd, adam, adamw, rmsprop, adagrad",
-           did_you_mean(name_, kNames));
-  check_config(config);
-  // The manifest keeps "given" apart from the value because two optimizers default differently from the
-  // rest: adamw decays weights by 0.01 and adagrad's eps is 1e-10 unless the user says otherwise.
-  const double weight_decay = config.weight_decay_given.value_or(name_ == "adamw" ? 0.01 : config.weight_decay);
-  const double eps = config.eps_given.value_or(name_ == "adagrad" ? 1e-10 : config.eps);
-  try {
-    if (name_ == "sgd") {
-      impl_ = std::make_unique<torch::optim::SGD>(parameters, torch::optim::SGDOptions(config.lr)
-                                                                  .momentum(config.momentum)
-                                                                  .dampening(config.dampening)
-                                                                  .nesterov(config.nesterov)
-                                                                  .weight_decay(weight_decay));
-      knobs_ = &sgd_knobs();
-    } else if (name_ == "adam") {
-      impl_ = std::make_unique<torch::optim::Adam>(parameters, torch::optim::AdamOptions(config.lr)
-                                                                   .betas({config.beta1, config.beta2})
-                                                                   .eps(eps)
-                                                                   .weight_decay(weight_decay)
-                                                                   .amsgrad(config.amsgrad));
-      static const std::vector<Knob> knobs = adam_knobs<torch::optim::AdamOptions>();
-      knobs_ = &knobs;
-    } else if (name_ == "adamw") {
-      impl_ = std::make_unique<torch::optim::AdamW>(parameters, torch::optim::AdamWOptions(config.lr)
-                                                                    .betas({config.beta1, config.beta2})
-                                                                    .eps(eps)
-                                                                    .weight_decay(weight_decay)
-                                                                    .amsgrad(config.amsgrad));
-      static const std::vector<Knob> knobs = adam_knobs<torch::optim::AdamWOptions>();
-      knobs_ = &knobs;
-    } else if (name_ == "rmsprop") {
-      impl_ = std::make_unique<torch::optim::RMSprop>(parameters, torch::optim::RMSpropOptions(config.lr)
-                                                                      .alpha(config.alpha)
-                                                                      .eps(eps)
-                                                                      .weight_decay(weight_decay)
-                                                                      .momentum(config.momentum)
-                                                                      .centered(config.centered));
-      knobs_ = &rmsprop_knobs();
-    } else {
-      impl_ = std::make_unique<torch::optim::Adagrad>(parameters, torch::optim::AdagradOptions(config.lr)
-                                                                      .lr_decay(config.lr_decay)
-                                                                      .weight_decay(weight_decay)
-                                                                      .initial_accumulator_value(
-                                                                          config.initial_accumulator_value)
-                                                                      .eps(eps));
-      knobs_ = &adagrad_knobs();
-    }
-  } catch (const c10::Error& e) {
-    throw ConfigError(str_cat(place(config.pos), "optimizer ", name_, ": ", e.what_without_backtrace()));
-  }
-}
-
-Optimizer::~Optimizer() = default;
-
-size_t Optimizer::group_count() const { return impl_->param_groups().size(); }
-
-const Knob* Optimizer::find(const std::string& key) const {
-  for (const Knob& knob : *knobs_)
-    if (key == knob.name) return &knob;
-  return nullptr;
-}
-
-std::optional<double> Optimizer::get(size_t group, const std::string& key) const {
-  const Knob* knob = find(key);
-  if (!knob || group >= group_count()) return std::nullopt;
-  return knob->get(impl_->param_groups()[group].options());
-}
-
-bool Optimizer::set(size_t group, const std::string& key, double value) {
-  const Knob* knob = find(key);
-  if (!knob || group >= group_count()) return false;
-  knob->set(impl_->param_groups()[group].options(), value);
-  // Note [Turning a feature on after the first step]
-  if (name_ == "adam") fill_amsgrad_buffers<torch::optim::AdamOptions, torch::optim::AdamParamState>(*impl_);
-  if (name_ == "adamw") fill_amsgrad_buffers<torch::optim::AdamWOptions, torch::optim::AdamWParamState>(*impl_);
-  if (name_ == "rmsprop") fill_rmsprop_buffers(*impl_);
-  return true;
-}
-
-std::vector<std::string> Optimizer::hyperparameter_names() const {
-  std::vector<std::string> names;
-  for (const Knob& knob : *knobs_) names.emplace_back(knob.name);
-  return names;
-}
-
-std::string Optimizer::describe() const {
-  std::ostringstream out;
-  out << name_;
-  const OptimizerOptions& options = impl_->param_groups().at(0).options();
-  for (const Knob& knob : *knobs_) {
-    const double value = knob.get(options);
-    if (std::string(knob.name) == "lr" || value != knob.torch_default) out << " " << knob.name << "=" << value;
-  }
-  return out.str();
-}
-
-namespace {
 
 using torch::optim::OptimizerParamState;
 
@@ -344,16 +221,154 @@ StateIo adagrad_io() {
           }};
 }
 
-StateIo state_io(const std::string& name) {
-  if (name == "sgd") return sgd_io();
-  if (name == "adam") return adam_io<torch::optim::AdamParamState>();
-  if (name == "adamw") return adam_io<torch::optim::AdamWParamState>();
-  if (name == "rmsprop") return rmsprop_io();
-  TK_INTERNAL_ASSERT(name == "adagrad");
-  return adagrad_io();
+// Each optimizer the catalogue names, built from the effective config (catalogue::with_defaults).
+std::unique_ptr<torch::optim::Optimizer> build_sgd(const std::vector<at::Tensor>& params, const OptimizerConfig& c) {
+  return std::make_unique<torch::optim::SGD>(params, torch::optim::SGDOptions(c.lr)
+                                                         .momentum(c.momentum)
+                                                         .dampening(c.dampening)
+                                                         .nesterov(c.nesterov)
+                                                         .weight_decay(c.weight_decay));
+}
+
+// Adam and AdamW take the same options in two unrelated classes.
+template <class Impl, class Options>
+std::unique_ptr<torch::optim::Optimizer> build_adam(const std::vector<at::Tensor>& params, const OptimizerConfig& c) {
+  return std::make_unique<Impl>(
+      params, Options(c.lr).betas({c.beta1, c.beta2}).eps(c.eps).weight_decay(c.weight_decay).amsgrad(c.amsgrad));
+}
+
+std::unique_ptr<torch::optim::Optimizer> build_rmsprop(const std::vector<at::Tensor>& params, const OptimizerConfig& c) {
+  return std::make_unique<torch::optim::RMSprop>(params, torch::optim::RMSpropOptions(c.lr)
+                                                             .alpha(c.alpha)
+                                                             .eps(c.eps)
+                                                             .weight_decay(c.weight_decay)
+                                                             .momentum(c.momentum)
+                                                             .centered(c.centered));
+}
+
+std::unique_ptr<torch::optim::Optimizer> build_adagrad(const std::vector<at::Tensor>& params, const OptimizerConfig& c) {
+  return std::make_unique<torch::optim::Adagrad>(params, torch::optim::AdagradOptions(c.lr)
+                                                             .lr_decay(c.lr_decay)
+                                                             .weight_decay(c.weight_decay)
+                                                             .initial_accumulator_value(c.initial_accumulator_value)
+                                                             .eps(c.eps));
+}
+
+// "0.5", or "[0.9, 1]" for a pair.
+std::string shown(const std::vector<double>& values) {
+  if (values.size() == 1) return str_cat(values[0]);
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) out += str_cat(i ? ", " : "", values[i]);
+  return out + "]";
+}
+
+// The manifest has checked these already; a config built in code (tests) gets the same bounds from the
+// catalogue, with a message instead of LibTorch's backtrace.
+void check_config(const OptimizerConfig& effective) {
+  const std::string at = place(effective.pos);
+  for (const catalogue::OptimizerKey* key : catalogue::find_optimizer(effective.name)->keys) {
+    if (key->type == catalogue::OptimizerKey::Type::kFlag) continue;
+    const std::vector<double> values = catalogue::key_values(effective, *key);
+    const bool ok = std::all_of(values.begin(), values.end(), [&](double v) { return key->range.admits(v); });
+    TK_CHECK(ok, ConfigError, at, "optimizer.", key->name, " ", key->range.rule(), ", got ", shown(values));
+  }
+  if (const catalogue::OptimizerRule* rule = catalogue::broken_rule(effective))
+    throw ConfigError(str_cat(at, "optimizer.", rule->key, " ", rule->text));
 }
 
 }  // namespace
+
+// One LibTorch optimizer: the catalogue says what it reads; its row here says how LibTorch builds it,
+// which hyperparameters it exposes and how its per-parameter state is saved. An optimizer in the catalogue
+// without a row here fails tests/unit/catalogue and, at run time, an internal assert.
+struct OptimizerKind {
+  std::string name;
+  std::unique_ptr<torch::optim::Optimizer> (*build)(const std::vector<at::Tensor>& params,
+                                                    const OptimizerConfig& effective);
+  const std::vector<Knob>& (*knobs)();
+  StateIo state_io;
+  void (*fill_buffers)(torch::optim::Optimizer& impl);  // Note [Turning a feature on after the first step]
+  bool state_from_constructor;  // LibTorch's Adagrad creates every parameter's state up front and requires it
+};
+
+namespace {
+
+const OptimizerKind& kind_of(const std::string& name) {
+  using namespace torch::optim;
+  static const std::vector<OptimizerKind> kinds = {
+      {"sgd", build_sgd, sgd_knobs, sgd_io(), nullptr, false},
+      {"adam", build_adam<Adam, AdamOptions>, adam_knobs<AdamOptions>, adam_io<AdamParamState>(),
+       fill_amsgrad_buffers<AdamOptions, AdamParamState>, false},
+      {"adamw", build_adam<AdamW, AdamWOptions>, adam_knobs<AdamWOptions>, adam_io<AdamWParamState>(),
+       fill_amsgrad_buffers<AdamWOptions, AdamWParamState>, false},
+      {"rmsprop", build_rmsprop, rmsprop_knobs, rmsprop_io(), fill_rmsprop_buffers, false},
+      {"adagrad", build_adagrad, adagrad_knobs, adagrad_io(), nullptr, true},
+  };
+  const auto it = std::find_if(kinds.begin(), kinds.end(), [&](const OptimizerKind& k) { return k.name == name; });
+  TK_INTERNAL_ASSERT(it != kinds.end());
+  return *it;
+}
+
+}  // namespace
+
+Optimizer::Optimizer(const OptimizerConfig& config, const std::vector<at::Tensor>& parameters)
+    : name_(config.name) {
+  const std::vector<std::string> names = catalogue::optimizer_names();
+  TK_CHECK(catalogue::find_optimizer(name_) != nullptr, ConfigError, place(config.pos), "optimizer.name \"", name_,
+           "\" is not one of ", name_list(names), did_you_mean(name_, names));
+  // A config built in code has no defaults applied yet; one the manifest loaded keeps its values.
+  const OptimizerConfig effective = catalogue::with_defaults(config);
+  check_config(effective);
+  kind_ = &kind_of(name_);
+  try {
+    impl_ = kind_->build(parameters, effective);
+  } catch (const c10::Error& e) {
+    throw ConfigError(str_cat(place(config.pos), "optimizer ", name_, ": ", e.what_without_backtrace()));
+  }
+}
+
+Optimizer::~Optimizer() = default;
+
+size_t Optimizer::group_count() const { return impl_->param_groups().size(); }
+
+const Knob* Optimizer::find(const std::string& key) const {
+  for (const Knob& knob : kind_->knobs())
+    if (key == knob.name) return &knob;
+  return nullptr;
+}
+
+std::optional<double> Optimizer::get(size_t group, const std::string& key) const {
+  const Knob* knob = find(key);
+  if (!knob || group >= group_count()) return std::nullopt;
+  return knob->get(impl_->param_groups()[group].options());
+}
+
+bool Optimizer::set(size_t group, const std::string& key, double value) {
+  const Knob* knob = find(key);
+  if (!knob || group >= group_count()) return false;
+  knob->set(impl_->param_groups()[group].options(), value);
+  // Note [Turning a feature on after the first step]
+  if (kind_->fill_buffers) kind_->fill_buffers(*impl_);
+  return true;
+}
+
+std::vector<std::string> Optimizer::hyperparameter_names() const {
+  std::vector<std::string> names;
+  for (const Knob& knob : kind_->knobs()) names.emplace_back(knob.name);
+  return names;
+}
+
+std::string Optimizer::describe() const {
+  std::ostringstream out;
+  out << name_;
+  const OptimizerOptions& options = impl_->param_groups().at(0).options();
+  for (const Knob& knob : kind_->knobs()) {
+    const double value = knob.get(options);
+    if (std::string(knob.name) == "lr" || value != knob.torch_default) out << " " << knob.name << "=" << value;
+  }
+  return out.str();
+}
+
 
 // Note [Optimizer state in a snapshot]
 void Optimizer::save_state(state::Visitor& v) const {
@@ -364,7 +379,7 @@ void Optimizer::save_state(state::Visitor& v) const {
     for (size_t g = 0; g < group_count(); ++g) {
       dl::Scope group(v, std::to_string(g));
       const auto& param_group = impl_->param_groups()[g];
-      for (const Knob& knob : *knobs_) {
+      for (const Knob& knob : kind_->knobs()) {
         const double value = knob.get(param_group.options());
         if (knob.is_bool) {
           bool on = value != 0;
@@ -378,7 +393,7 @@ void Optimizer::save_state(state::Visitor& v) const {
       v.value("param_count", count);
     }
   }
-  const StateIo io = state_io(name_);
+  const StateIo& io = kind_->state_io;
   const std::vector<at::Tensor> params = all_params(*impl_);
   dl::Scope states(v, "state");
   for (size_t i = 0; i < params.size(); ++i) {
@@ -404,7 +419,7 @@ LoadedState Optimizer::read_state(state::Visitor& v) const {
         TK_CHECK(count == static_cast<int64_t>(have), ResumeError, "optimizer parameter group ", g, ": the snapshot has ",
                  count, " parameters, the model has ", have);
       auto& knobs = loaded.groups.emplace_back();
-      for (const Knob& knob : *knobs_) {
+      for (const Knob& knob : kind_->knobs()) {
         if (knob.is_bool) {
           bool on = false;
           if (v.value(knob.name, on)) knobs.emplace_back(&knob, on ? 1.0 : 0.0);
@@ -415,7 +430,7 @@ LoadedState Optimizer::read_state(state::Visitor& v) const {
       }
     }
   }
-  const StateIo io = state_io(name_);
+  const StateIo& io = kind_->state_io;
   const std::vector<at::Tensor> params = all_params(*impl_);
   dl::Scope states(v, "state");
   for (size_t i = 0; i < params.size(); ++i) {
@@ -433,15 +448,13 @@ void Optimizer::apply_state(LoadedState loaded) {
     const std::string key = state_key(params[i]);
     if (loaded.params[i]) {
       impl_->state()[key] = std::move(loaded.params[i]);
-    } else if (name_ != "adagrad") {
+    } else if (!kind_->state_from_constructor) {
       impl_->state().erase(key);
     }
   }
   // Note [Turning a feature on after the first step]: a snapshot taken before amsgrad, centered or
   // momentum was switched on has no buffer for it.
-  if (name_ == "adam") fill_amsgrad_buffers<torch::optim::AdamOptions, torch::optim::AdamParamState>(*impl_);
-  if (name_ == "adamw") fill_amsgrad_buffers<torch::optim::AdamWOptions, torch::optim::AdamWParamState>(*impl_);
-  if (name_ == "rmsprop") fill_rmsprop_buffers(*impl_);
+  if (kind_->fill_buffers) kind_->fill_buffers(*impl_);
 }
 
 }  // namespace trainkit::optimizer

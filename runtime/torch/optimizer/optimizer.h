@@ -36,10 +36,14 @@ struct LoadedState {
   std::vector<std::unique_ptr<torch::optim::OptimizerParamState>> params;
 };
 
-// Use as the session's optimizer: sgd, adam, adamw, rmsprop or adagrad over one parameter group.
+// How one optimizer of the catalogue is built and saved (optimizer.cpp).
+struct OptimizerKind;
+
+// Use as the session's optimizer, any of catalogue/optimizers.h's, over one parameter group.
 class Optimizer {
  public:
-  // Throws ConfigError for an unknown name or an out-of-range hyperparameter.
+  // Applies the catalogue's defaults to the keys `config` was not given. Throws ConfigError for a name
+  // not in the catalogue or a hyperparameter outside its catalogue range.
   Optimizer(const OptimizerConfig& config, const std::vector<at::Tensor>& parameters);
   ~Optimizer();
 
@@ -75,7 +79,7 @@ class Optimizer {
 
   std::string name_;
   std::unique_ptr<torch::optim::Optimizer> impl_;
-  const std::vector<Knob>* knobs_ = nullptr;
+  const OptimizerKind* kind_ = nullptr;
 };
 
 }  // namespace trainkit::optimizer

@@ -1,5 +1,5 @@
 // checkpoint: PyTorch-Ignite's Checkpoint + DiskSaver through the plugin's C ABI, against a fake snapshot
-// service that writes real files (fake_snapshot_service.h). Cases 43-50 of /work/shared/research/peers.md, with
+// service that writes real files (fake_snapshot_service.h). The cases of Ignite's test_checkpoint.py, with
 // ".pt" read as trainkit's ".tkpt", and the crash window Ignite leaves open (it deletes before it writes).
 #include <catch2/catch.hpp>
 
@@ -119,7 +119,7 @@ TEST_CASE("checkpoint: refuses bad option values at create with a clear message"
   CHECK_THAT(refused({{"objects", Strings{}}}), Contains("objects is empty"));
   CHECK_THAT(refused({{"global_step", std::string("step")}}), Contains("global_step must be one of \"\", \"iteration\", \"epoch\""));
   CHECK_THAT(refused({{"format", std::string("npz")}}), Contains("format must be one of \"trainkit\", \"torch\""));
-  // Ignite: "SAVE-{random_key}.{ext}" raises KeyError; here at create, before anything trains (case 45).
+  // Ignite: "SAVE-{random_key}.{ext}" raises KeyError; here at create, before anything trains.
   CHECK_THAT(refused({{"filename_pattern", std::string("SAVE-{random_key}.{ext}")}}),
              Contains("unknown placeholder {random_key}") && Contains("{filename_prefix}, {name}, {global_step}"));
   CHECK_THAT(refused({{"filename_pattern", std::string("{}.{ext}")}}), Contains("positional"));
@@ -139,8 +139,8 @@ TEST_CASE("checkpoint: refuses bad option values at create with a clear message"
 
 // ---- file names ------------------------------------------------------------------------------------
 
-// Ignite's suffix table (peers.md 1.6) and case 45: state epoch=12, iteration=203, score=0.9999.
-TEST_CASE("checkpoint: file names follow Ignite's table (case 45)") {
+// Ignite's file name table (its setup_filename_pattern), for state epoch=12, iteration=203, score=0.9999.
+TEST_CASE("checkpoint: file names follow Ignite's table") {
   using Row = std::tuple<std::string, Options, std::string>;
   auto row = GENERATE(
       Row{"default: the iteration", {}, "model_203.tkpt"},
@@ -190,7 +190,7 @@ TEST_CASE("checkpoint: a score name with '/' (an observation key path) is refuse
                            Contains("score_key = \"validation/main/accuracy\""));
 }
 
-TEST_CASE("checkpoint: the default keeps the newest iteration and says which file is last (case 43)") {
+TEST_CASE("checkpoint: the default keeps the newest iteration and says which file is last") {
   Run run;
   run.step(0);
   CHECK(run.files() == Strings{"model_0.tkpt"});
@@ -204,7 +204,7 @@ TEST_CASE("checkpoint: the default keeps the newest iteration and says which fil
                  Contains("last_checkpoint = " + run.file("model_1234.tkpt")));
 }
 
-TEST_CASE("checkpoint: scores are formatted .4f, the trainer's counters as integers (case 44)") {
+TEST_CASE("checkpoint: scores are formatted .4f, the trainer's counters as integers") {
   SECTION("0.77 then 0.78") {
     Run run({{"score_key", std::string(kAcc)}});
     run.step(1, 0.77);
@@ -259,7 +259,7 @@ TEST_CASE("checkpoint: score_sign -1 keeps the lowest losses, named by their sig
 
 // ---- retention -------------------------------------------------------------------------------------
 
-TEST_CASE("checkpoint: n_saved=2 keeps the two best scores (case 47)") {
+TEST_CASE("checkpoint: n_saved=2 keeps the two best scores") {
   Run run({{"score_key", std::string(kAcc)}, {"n_saved", int64_t{2}}, {"filename_prefix", std::string("PREFIX")}});
   for (double score : {1.2, -2.0, 3.1, -4.0}) run.step(1, score);
   CHECK(run.files(true) == Strings{"PREFIX_model_1.2000.tkpt", "PREFIX_model_3.1000.tkpt"});
@@ -269,7 +269,7 @@ TEST_CASE("checkpoint: n_saved=2 keeps the two best scores (case 47)") {
   CHECK(run.saved_state() == R"([[1.2, "PREFIX_model_1.2000.tkpt"], [3.1, "PREFIX_model_3.1000.tkpt"]])");
 }
 
-TEST_CASE("checkpoint: a score seen twice replaces its own file once, without errors (case 47)") {
+TEST_CASE("checkpoint: a score seen twice replaces its own file once, without errors") {
   Run run({{"score_key", std::string(kAcc)}, {"n_saved", int64_t{2}}});
   for (double score : {0.0, 1.0, 1.0, 2.0, 3.0}) run.step(1, score);
   CHECK(run.files(true) == Strings{"model_2.0000.tkpt", "model_3.0000.tkpt"});
@@ -278,7 +278,7 @@ TEST_CASE("checkpoint: a score seen twice replaces its own file once, without er
   CHECK(run.host.logs_at(TK_LOG_WARNING).empty());
 }
 
-TEST_CASE("checkpoint: ties, with and without greater_or_equal (case 48)") {
+TEST_CASE("checkpoint: ties, with and without greater_or_equal") {
   SECTION("Ignite's case: scores 1, 2, 2, 2 with n_saved=2 write model_1 once, then model_2 three times") {
     bool greater_or_equal = GENERATE(false, true);
     INFO("greater_or_equal = " << greater_or_equal);
@@ -309,7 +309,7 @@ TEST_CASE("checkpoint: ties, with and without greater_or_equal (case 48)") {
   }
 }
 
-TEST_CASE("checkpoint: n_saved over iterations keeps the highest steps (case 46)") {
+TEST_CASE("checkpoint: n_saved over iterations keeps the highest steps") {
   SECTION("n_saved=2 over iterations 0..8") {
     Run run({{"n_saved", int64_t{2}}, {"filename_prefix", std::string("PREFIX")}});
     for (int it = 0; it <= 8; ++it) run.step(it);
@@ -332,7 +332,7 @@ TEST_CASE("checkpoint: n_saved over iterations keeps the highest steps (case 46)
   }
 }
 
-TEST_CASE("checkpoint: a fixed file name is overwritten every time (case 49)") {
+TEST_CASE("checkpoint: a fixed file name is overwritten every time") {
   int64_t n_saved = GENERATE(int64_t{-1}, int64_t{1}, int64_t{3});
   INFO("n_saved = " << n_saved);
   Run run({{"filename_pattern", std::string("{name}.{ext}")}, {"n_saved", n_saved}});
@@ -344,7 +344,7 @@ TEST_CASE("checkpoint: a fixed file name is overwritten every time (case 49)") {
   CHECK(run.host.logs_at(TK_LOG_WARNING).empty());
 }
 
-TEST_CASE("checkpoint: the kept list is the state, so retention goes on after a resume (case 50)") {
+TEST_CASE("checkpoint: the kept list is the state, so retention goes on after a resume") {
   TempDir dir;
   MemoryState state;
   {

@@ -1,5 +1,5 @@
-// The scheduler's ordering: Chainer's priorities (research/peers.md §3 cases 14, 15), ppe's deferral of
-// snapshot-priority entries (§1.3), Chainer's duplicate names, and trigger state under <name>/trigger.
+// The scheduler's ordering: Chainer's priorities (its test_trainer.py and ppe's test_manager.py cases), ppe's
+// deferral of snapshot-priority entries, Chainer's duplicate names, and trigger state under <name>/trigger.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -68,9 +68,9 @@ TEST_CASE("unique instance names: bare, then _1, _2", "[scheduler][names]") {
 }
 
 TEST_CASE("priority order is descending and stable", "[scheduler][order]") {
-  CHECK(priority_order({100, 100}) == std::vector<size_t>{0, 1});    // case 14
-  CHECK(priority_order({50, 100}) == std::vector<size_t>{1, 0});     // case 14
-  CHECK(priority_order({2, 1, 3, 0, 4, -1, -3, -4}) == std::vector<size_t>{4, 2, 0, 1, 3, 5, 6, 7});  // case 15
+  CHECK(priority_order({100, 100}) == std::vector<size_t>{0, 1});    // Chainer: ties keep manifest order
+  CHECK(priority_order({50, 100}) == std::vector<size_t>{1, 0});     // Chainer: higher first
+  CHECK(priority_order({2, 1, 3, 0, 4, -1, -3, -4}) == std::vector<size_t>{4, 2, 0, 1, 3, 5, 6, 7});  // ppe
   CHECK(priority_order({TK_PRIORITY_READER, TK_PRIORITY_SNAPSHOT, TK_PRIORITY_WRITER, TK_PRIORITY_READER,
                         TK_PRIORITY_EDITOR}) == std::vector<size_t>{2, 4, 0, 3, 1});
   CHECK(priority_order({}).empty());
@@ -84,7 +84,7 @@ TEST_CASE("priority order is descending and stable", "[scheduler][order]") {
       if (static_cast<int>(i % 3) == rest) expected.push_back(i);
   CHECK(priority_order(many) == expected);
 
-  // Case 15 before training: the call_before_training entries (0, 3, 4, 5, 6) in the same order.
+  // ppe's case before training: the call_before_training entries (0, 3, 4, 5, 6) in the same order.
   std::vector<size_t> before;
   for (size_t i : priority_order({2, 1, 3, 0, 4, -1, -3, -4}))
     if (i == 0 || i == 3 || i == 4 || i == 5 || i == 6) before.push_back(i);

@@ -1,7 +1,7 @@
 // The shift plugins (exponential, linear, step, multistep, polynomial, warmup, inverse, cosine), driven as the
 // trainer drives them: initialize at iteration 0, then each iteration the value is read after the update and
 // before the trigger (as Chainer's tests read it), and the extension is called when its interval fires.
-// Expected values are Chainer's own test cases (docs: peers.md section 3, cases 35-39).
+// Expected values are those of Chainer's own tests (test_*_shift.py in its training extensions).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -151,7 +151,7 @@ TEST_CASE("shifts: Chainer's test cases, init taken from the optimizer") {
   }
 }
 
-TEST_CASE("warmup_shift: Chainer's test cases (case 39)") {
+TEST_CASE("warmup_shift: Chainer's test cases") {
   struct W {
     double init, start;
     int64_t iters;

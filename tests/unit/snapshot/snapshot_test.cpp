@@ -1,5 +1,5 @@
 // snapshot: Chainer's / ppe's snapshot extension through its C ABI, against a fake snapshot service that
-// writes real files (fake_snapshot_service.h). Cases 21-31 of /work/shared/research/peers.md where they apply.
+// writes real files (fake_snapshot_service.h). Chainer's and ppe's test_snapshot.py cases where they apply.
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
@@ -151,7 +151,7 @@ TEST_CASE("snapshot: the filename template names each file in out/") {
     run.ext->initialize(run.ctx);
     run.step(20);
     run.ext->finalize(run.ctx);
-    CHECK(run.files(true) == Strings{"snapshot_iter_20"});  // no temp file left behind (case 23)
+    CHECK(run.files(true) == Strings{"snapshot_iter_20"});  // no temp file left behind (Chainer)
     CHECK(read_file(run.file("snapshot_iter_20")) == content(20));
   }
   SECTION("{epoch} and {iteration}, with target and format passed to the service") {
@@ -167,7 +167,7 @@ TEST_CASE("snapshot: the filename template names each file in out/") {
   }
 }
 
-TEST_CASE("snapshot: n_retains=3 over 10 iterations keeps only _8, _9 and _10 (ppe case 27), for every writer") {
+TEST_CASE("snapshot: n_retains=3 over 10 iterations keeps only _8, _9 and _10 (as in ppe), for every writer") {
   std::string writer = GENERATE_COPY(from_range(kAllWriters));
   INFO("writer = " << writer);
   Run run({{"writer", writer}, {"n_retains", int64_t{3}}});
@@ -186,7 +186,7 @@ TEST_CASE("snapshot: a fixed filename is rewritten and never deleted by n_retain
   CHECK(read_file(run.file("latest")) == content(3));
 }
 
-TEST_CASE("snapshot: condition names an observation key that must be present and non-zero (case 21)") {
+TEST_CASE("snapshot: condition names an observation key that must be present and non-zero") {
   Run run({{"condition", std::string("is_best")}});
   run.ext->initialize(run.ctx);
   run.step(1);  // key absent
@@ -450,7 +450,7 @@ TEST_CASE("snapshot: find_resume_point answers nothing when no file matches") {
   }
 }
 
-TEST_CASE("snapshot: a run that finds its own last snapshot resumes from it (ppe case 30)") {
+TEST_CASE("snapshot: a run that finds its own last snapshot resumes from it (as in ppe)") {
   TempDir dir;
   {
     Run first({{"autoload", true}, {"n_retains", int64_t{2}}});
@@ -467,7 +467,7 @@ TEST_CASE("snapshot: a run that finds its own last snapshot resumes from it (ppe
 
 // ---- errors ----------------------------------------------------------------------------------------
 
-TEST_CASE("snapshot: snapshot_on_error writes a snapshot from on_error (case 28)") {
+TEST_CASE("snapshot: snapshot_on_error writes a snapshot from on_error (as in Chainer)") {
   std::string writer = GENERATE(as<std::string>{}, "simple", "thread", "process_queue");
   INFO("writer = " << writer);
   SECTION("on") {

@@ -1,4 +1,4 @@
-// Min/MaxValueTrigger against Chainer's cases (research/peers.md §3 cases 10 and 11), incl. resume mid-window.
+// Min/MaxValueTrigger against the cases of Chainer's test_minmax_trigger.py, incl. resume mid-window.
 #include <catch2/catch.hpp>
 
 #include "core/error.h"
@@ -37,10 +37,10 @@ struct BestCase {
 };
 
 const std::vector<BestCase> kCases = {
-    {true, 1, {0.5, 0.5, 0.4, 0.6}, {1, 4}},                             // case 10
-    {false, 1, {0.5, 0.5, 0.4, 0.6}, {1, 3}},                            // case 10
-    {true, 2, {0.5, 0.5, 0.5, 0.5, 0.4, 0.4, 0.6, 0.6}, {2, 8}},         // case 11
-    {false, 2, {0.5, 0.5, 0.5, 0.5, 0.4, 0.4, 0.6, 0.6}, {2, 6}},        // case 11
+    {true, 1, {0.5, 0.5, 0.4, 0.6}, {1, 4}},                             // Chainer: max, every iteration
+    {false, 1, {0.5, 0.5, 0.4, 0.6}, {1, 3}},                            // Chainer: min, every iteration
+    {true, 2, {0.5, 0.5, 0.5, 0.5, 0.4, 0.4, 0.6, 0.6}, {2, 8}},         // Chainer: max, every 2 iterations
+    {false, 2, {0.5, 0.5, 0.5, 0.5, 0.4, 0.4, 0.6, 0.6}, {2, 6}},        // Chainer: min, every 2 iterations
     // Means, not last values: windows (0.9, 0.1) = 0.5 then (0.2, 0.6) = 0.4.
     {false, 2, {0.9, 0.1, 0.2, 0.6}, {2, 4}},
     {true, 2, {0.9, 0.1, 0.2, 0.6}, {2}},

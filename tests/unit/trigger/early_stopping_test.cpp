@@ -1,4 +1,4 @@
-// EarlyStoppingTrigger against Chainer's cases (research/peers.md §3 case 12), plus a resume that keeps
+// EarlyStoppingTrigger against the cases of Chainer's test_early_stopping_trigger.py, plus a resume that keeps
 // best and count (Chainer and ppe lose both).
 #include <catch2/catch.hpp>
 

@@ -1,4 +1,5 @@
-// IntervalTrigger against Chainer's and ppe's cases (research/peers.md §3 cases 1-6) and exact rationals.
+// IntervalTrigger against the cases of Chainer's and ppe's test_interval_trigger.py (whole and fractional
+// periods, unaligned epochs, sparse calls, save and load, a bad unit) and exact rationals.
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -27,12 +28,12 @@ const TriggerUnit kEp = TriggerUnit::kEpoch;
 
 // Chainer's/ppe's tables, then periods where flooring epoch_detail / period naively goes wrong.
 const std::vector<IntervalCase> kCases = {
-    {2, kIt, 5, 7, {2, 4, 6}},                                  // case 1
-    {3, kEp, 1, 7, {3, 6}},                                     // case 2
-    {1.5, kEp, 2, 7, {3, 6}},                                   // case 3
-    {1.5, kEp, 3, 10, {5, 9}},                                  // case 3, ppe
-    {1, kEp, 2.5, 6, {3, 5}},                                   // case 4: unaligned epochs
-    {1, kEp, 0.5, 5, {1, 2, 3, 4, 5}},                          // case 4: tiny epochs
+    {2, kIt, 5, 7, {2, 4, 6}},                                  // Chainer: (2, 'iteration') at 5 it/epoch
+    {3, kEp, 1, 7, {3, 6}},                                     // Chainer: (3, 'epoch')
+    {1.5, kEp, 2, 7, {3, 6}},                                   // Chainer: (1.5, 'epoch') at 2 it/epoch
+    {1.5, kEp, 3, 10, {5, 9}},                                  // ppe: (1.5, 'epoch') at 3 it/epoch
+    {1, kEp, 2.5, 6, {3, 5}},                                   // Chainer: unaligned epochs
+    {1, kEp, 0.5, 5, {1, 2, 3, 4, 5}},                          // Chainer: epochs shorter than an iteration
     {2, kEp, 2.5, 7, {5}},
     {2, kEp, 0.5, 5, {1, 2, 3, 4, 5}},
     {1, kEp, 3, 7, {3, 6}},

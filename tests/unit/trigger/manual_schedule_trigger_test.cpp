@@ -1,4 +1,5 @@
-// ManualScheduleTrigger against Chainer's cases (research/peers.md §3 case 7).
+// ManualScheduleTrigger against the cases of Chainer's test_manual_schedule_trigger.py and ppe's
+// test_schedule_trigger.py (iteration and epoch points, fractional epochs, finished after the last point).
 #include <catch2/catch.hpp>
 
 #include "trigger/manual_schedule_trigger.h"

@@ -1,4 +1,5 @@
-// OnceTrigger, TimeTrigger and NeverTrigger (research/peers.md §3 cases 8 and 9).
+// OnceTrigger, TimeTrigger and NeverTrigger against the cases of Chainer's test_once_trigger.py and
+// test_time_trigger.py.
 #include <catch2/catch.hpp>
 
 #include "trigger/once_trigger.h"

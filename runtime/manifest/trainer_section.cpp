@@ -1,0 +1,60 @@
+// [trainer]: output folder, stop (an interval or an early-stopping table), seed, threads, plugin folders
+// and the weights to start from.
+#include "core/error.h"
+#include "manifest/sections.h"
+#include "manifest/table_reader.h"
+#include "manifest/trigger_option.h"
+#include "manifest/value_checks.h"
+
+namespace trainkit {
+namespace {
+
+void read_early_stop(const OptionValue& table, const std::string& path, TrainerConfig& t) {
+  TableReader r(table, path);
+  EarlyStopSpec& es = t.early_stop;
+  es.enabled = true;
+  if (r.read("monitor", es.monitor)) r.require(!es.monitor.empty(), "monitor", "must name an observation key");
+  std::string mode = "auto";
+  if (r.read("mode", mode)) r.require_choice("mode", mode, {"min", "max", "auto"});
+  // Chainer's EarlyStoppingTrigger: "auto" maximizes accuracies and minimizes everything else.
+  es.maximize = mode == "max" || (mode == "auto" && es.monitor.find("accuracy") != std::string::npos);
+  if (r.read("patience", es.patience)) r.require(es.patience >= 1, "patience", "must be >= 1");
+  t.stop = parse_trigger_text("100 epoch");
+  if (const OptionValue* max = r.find("max")) t.stop = interval_from_option(*max, r.path_of("max"));
+  if (const OptionValue* check = r.find("check")) es.check = interval_from_option(*check, r.path_of("check"));
+  r.finish();
+}
+
+void read_stop(TableReader& r, TrainerConfig& t) {
+  const OptionValue* stop = r.find("stop");
+  if (!stop) return;
+  if (stop->kind == OptionValue::Kind::kTable) return read_early_stop(*stop, r.path_of("stop"), t);
+  if (stop->kind != OptionValue::Kind::kString)
+    fail_at(*stop, r.path_of("stop"),
+            str_cat("expected a string (\"10 epoch\") or an early-stopping table, got ", describe_kind(stop->kind)));
+  t.stop = interval_from_option(*stop, r.path_of("stop"));
+}
+
+}  // namespace
+
+void read_trainer(const OptionValue& table, const std::string& dir, TrainerConfig& t) {
+  TableReader r(table, "trainer");
+  t.pos = table.pos;
+  t.stop = parse_trigger_text("10 epoch");
+  t.early_stop.check = parse_trigger_text("1 epoch");
+  if (r.read("out", t.out)) r.require(!t.out.empty(), "out", "must not be empty");
+  read_stop(r, t);
+  if (r.read("seed", t.seed)) r.require(t.seed >= 0, "seed", "must be >= 0");
+  if (r.read("threads", t.threads)) r.require(t.threads >= 0, "threads", "must be >= 0 (0 = LibTorch default)");
+  if (r.read("plugin_dirs", t.plugin_dirs))
+    for (size_t i = 0; i < t.plugin_dirs.size(); ++i)
+      r.require_item(!t.plugin_dirs[i].empty(), "plugin_dirs", i, "must not be empty");
+  r.read("init_from", t.init_from);
+  r.read("init_strict", t.init_strict);
+  r.finish();
+  t.out = absolute_from(dir, t.out);
+  if (!t.init_from.empty()) t.init_from = absolute_from(dir, t.init_from);
+  for (auto& d : t.plugin_dirs) d = absolute_from(dir, d);
+}
+
+}  // namespace trainkit
