@@ -15,6 +15,7 @@ void read_data(const OptionValue& table, const std::string& dir, DataConfig& d) 
   if (r.read("train", d.train)) r.require(!d.train.empty(), "train", "must name the training files' stem");
   r.read("validation", d.validation);  // empty: no validation split
   if (r.read("batch_size", d.batch_size)) r.require(d.batch_size > 0, "batch_size", "must be > 0");
+  if (r.read("eval_batch_size", d.eval_batch_size)) r.require(d.eval_batch_size > 0, "eval_batch_size", "must be > 0");
   r.read("shuffle", d.shuffle);
   if (r.read("train_limit", d.train_limit)) r.require(d.train_limit >= 0, "train_limit", "must be >= 0 (0 = all)");
   if (r.read("validation_limit", d.validation_limit))

@@ -40,8 +40,14 @@ struct TrainerConfig {
   int64_t seed = 0;
   int64_t threads = 0;                  // 0 = LibTorch default
   std::vector<std::string> plugin_dirs; // absolute after loading
-  std::string init_from;                // model weights to start from (a snapshot or checkpoint file)
+  std::string init_from;                // model weights to start from (a snapshot, checkpoint or weights file)
   bool init_strict = true;              // every parameter must be in it, with the same shape
+  std::string init_prefix;              // stripped from the file's parameter names ("module." from DDP)
+  std::string device = "cpu";           // "cpu" | "cuda" | "cuda:N" | "auto"
+  int64_t accumulate = 1;               // batches per optimizer update
+  std::optional<double> clip_grad_norm;   // the gradients' total norm is scaled down to at most this
+  double clip_norm_type = 2.0;          // the p of that norm (inf: the largest magnitude)
+  std::optional<double> clip_grad_value;  // every gradient element is clamped to [-value, value]
   SourcePos pos;
 };
 
@@ -51,6 +57,8 @@ struct ModelConfig {
   std::vector<int64_t> hidden = {256};  // mlp hidden widths
   std::vector<int64_t> channels = {32, 64};  // cnn conv channels
   double dropout = 0.0;
+  std::string input = "image";          // the batch field a forward-only model is given
+  std::string target = "label";         // the batch field [loss] compares its output with
   SourcePos pos;
 };
 
@@ -60,6 +68,7 @@ struct DataConfig {
   std::string train = "train";          // file stem
   std::string validation = "t10k";      // file stem; empty = no validation split
   int64_t batch_size = 64;
+  int64_t eval_batch_size = 0;          // 0 = max(batch_size, 1000)
   bool shuffle = true;
   int64_t train_limit = 0;              // use only the first N training examples (0 = all)
   int64_t validation_limit = 0;         // same for validation
@@ -88,8 +97,11 @@ struct OptimizerConfig {
   SourcePos pos;
 };
 
+// Which loss reads which key, and the bounds, are in catalogue/losses.cpp.
 struct LossConfig {
   std::string name = "cross_entropy";   // catalogue/losses.h
+  double label_smoothing = 0.0;         // cross_entropy
+  double beta = 1.0;                    // smooth_l1: where the loss turns from quadratic to linear
   SourcePos pos;
 };
 
