@@ -7,7 +7,8 @@
 //   StepOutput v = step->validate(batch);    // inside the caller's NoGradGuard and EvalModeScope
 //
 // Note [A model's own step]
-// A TorchScript module that defines
+// A TorchScript module that defines (exported, as TorchScript compiles only forward and what it calls)
+//     @torch.jit.export
 //     def training_step(self, batch: Dict[str, Tensor]) -> Dict[str, Tensor]
 // is given every field of the batch by name and computes its own loss: the returned "loss" (a scalar
 // that depends on the parameters) is minimised, and every other one-element tensor of the dict is reported

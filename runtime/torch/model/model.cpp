@@ -223,7 +223,13 @@ std::unique_ptr<Model> load_script(const ModelConfig& config, const std::functio
              kv.second.scalar_type(), "; trainkit trains float32 (call model.float() before scripting)");
   // A module with its own training_step is trained through it (torch/step.h), not through forward.
   if (has_training_step(*model->script_module())) return model;
-  const ModelIo io = model_io();
+  ModelIo io;
+  try {
+    io = model_io();
+  } catch (const ConfigError& e) {
+    throw ConfigError(str_cat(e.what(), "; ", path, " has no training_step (TorchScript compiles only forward and ",
+                              "what it calls: mark a training_step with @torch.jit.export)"));
+  }
 
   // Probe the forward once in eval mode (no dropout draws, no batch-norm statistics updated), so a model
   // with the wrong input or output shape fails before training instead of at the first step.
