@@ -106,7 +106,7 @@ class TorchSession final : public Session {
 TorchSession::TorchSession(const Manifest& manifest)
     : batch_size_(manifest.data.batch_size),
       loss_(manifest.loss),
-      data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed)) {
+      data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed), manifest.trainer.out) {
   TK_CHECK(manifest.data.batch_size > 0, ConfigError, place(manifest.data.pos), "data.batch_size must be > 0, got ",
            manifest.data.batch_size);
   TK_CHECK(manifest.trainer.threads >= 0, ConfigError, place(manifest.trainer.pos),
