@@ -67,9 +67,7 @@ Array field_array(const CsvOptions::FieldColumns& f, DLDataType dtype, const std
   const std::vector<size_t> cols = column_indices(t, f, path);
   const size_t width = cols.size();
   const auto records = static_cast<int64_t>(t.rows.size());
-  Field field{f.name, classes ? kInt64 : dtype, f.scalar ? std::vector<int64_t>{}
-                                                         : std::vector<int64_t>{static_cast<int64_t>(width)},
-              classes ? *classes : std::vector<std::string>{}};
+  Field field{f.name, classes ? kInt64 : dtype, f.shape, classes ? *classes : std::vector<std::string>{}};
   std::vector<uint8_t> bytes(static_cast<size_t>(records) * field.example_bytes());
   for (size_t r = 0; r < t.rows.size(); ++r) {
     for (size_t k = 0; k < width; ++k) {
@@ -168,7 +166,7 @@ Splits open_csv(const CsvOptions& options, const std::string& train_path, const 
   }
   std::vector<CsvOptions::FieldColumns> fields = options.fields;
   if (fields.empty())
-    for (const std::string& h : train.header) fields.push_back({h, {h}, true});
+    for (const std::string& h : train.header) fields.push_back({h, {h}, {}});
   for (const auto& [name, type] : options.dtypes) {
     const bool known = std::any_of(fields.begin(), fields.end(), [&](const auto& f) { return f.name == name; });
     TK_CHECK(known, ConfigError, train_path, ": data.dtypes names field \"", name, "\", which is not a field");

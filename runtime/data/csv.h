@@ -1,7 +1,7 @@
 // trainkit data: the `csv` format, a comma-separated file with a header row.
 //
 //   data::CsvOptions o;
-//   o.fields = {{"x", {"a", "b", "c"}, false}, {"y", {"label"}, true}};   // [data.fields]
+//   o.fields = {{"x", {"a", "b", "c"}, {3}}, {"y", {"label"}, {}}};   // [data.fields]
 //   data::Splits s = data::open_csv(o, "/data/train.csv", "/data/val.csv");
 //   s.train->fields();   // x: float32 [3]; y: int64 [] when "label" holds strings, float32 [] otherwise
 //
@@ -26,9 +26,10 @@ struct CsvOptions {
   struct FieldColumns {
     std::string name;
     std::vector<std::string> columns;
-    bool scalar = true;  // one column written as a string (shape []), not as a list (shape [k])
+    std::vector<int64_t> shape;  // of one example, holding columns.size() values: [], [k], [1, 2, 2], ...
   };
   std::vector<FieldColumns> fields;  // empty: every column is a scalar field of its own name
+  // Row-major: the columns fill the shape in the order they are listed (a row of pixels, then the next).
   std::vector<std::pair<std::string, std::string>> dtypes;  // field -> "float32" | "float64" | "int64"
 };
 

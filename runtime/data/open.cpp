@@ -57,7 +57,7 @@ Splits open_files(const DataConfig& c, const Openers& openers) {
   }
   if (c.format == "csv") {
     CsvOptions o;
-    for (const auto& f : c.fields) o.fields.push_back({f.field, f.columns, f.scalar});
+    for (const auto& f : c.fields) o.fields.push_back({f.field, f.columns, f.shape});
     o.dtypes = c.dtypes;
     return placed(c, "data", [&] { return open_csv(o, c.train, c.validation); });
   }

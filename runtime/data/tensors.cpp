@@ -13,8 +13,8 @@ std::unique_ptr<Source> tensors_source(const std::string& path, state::MemoryTre
     TK_CHECK(key.find('/') == std::string::npos, ConfigError, path, ": entry \"", key.substr(0, key.find('/')),
              "\" is a nested dict; the tensors format reads a flat dict of tensors ({\"x\": X, \"y\": Y})");
     auto* t = std::get_if<state::TensorLeaf>(&leaf);
-    TK_CHECK(t != nullptr, ConfigError, path, ": entry \"", key, "\" is a ", state::leaf_type_name(leaf),
-             ", not a tensor; the tensors format reads a flat dict of tensors ({\"x\": X, \"y\": Y})");
+    TK_CHECK(t != nullptr, ConfigError, path, ": entry \"", key, "\" is not a tensor (it holds ", state::leaf_type_name(leaf),
+             "); the tensors format reads a flat dict of tensors ({\"x\": X, \"y\": Y})");
     TK_CHECK(!t->shape.empty(), ConfigError, path, ": entry \"", key,
              "\" is a 0-d tensor; a field needs one entry per example along its first dimension");
     Field f{key, t->dtype, std::vector<int64_t>(t->shape.begin() + 1, t->shape.end()), {}};

@@ -28,7 +28,19 @@ const std::vector<FormatKey> kFormatKeys = {
     {"options", {"plugin"}},
 };
 
-// [data.fields]: `name = "column"` or `name = ["c1", "c2"]`.
+// The column names of a [data.fields] list.
+std::vector<std::string> column_list(const OptionValue& value, const std::string& key) {
+  expect_kind(value, key, Kind::kArray);
+  if (value.items.empty()) fail_at(value, key, "must name at least one column");
+  std::vector<std::string> columns;
+  for (size_t i = 0; i < value.items.size(); ++i) {
+    expect_kind(value.items[i], str_cat(key, "[", i, "]"), Kind::kString);
+    columns.push_back(value.items[i].s);
+  }
+  return columns;
+}
+
+// [data.fields]: `name = "column"`, `name = ["c1", "c2"]` or `name = { columns = [...], shape = [...] }`.
 void read_fields(TableReader& r, DataConfig& d) {
   const OptionValue* table = r.find("fields");
   if (!table) return;
@@ -40,14 +52,24 @@ void read_fields(TableReader& r, DataConfig& d) {
     const std::string key = dotted(path, name);
     if (value.kind == Kind::kString) {
       c.columns = {value.s};
+    } else if (value.kind == Kind::kArray) {
+      c.columns = column_list(value, key);
+      c.shape = {static_cast<int64_t>(c.columns.size())};
     } else {
-      expect_kind(value, key, Kind::kArray);
-      if (value.items.empty()) fail_at(value, key, "must name at least one column");
-      for (size_t i = 0; i < value.items.size(); ++i) {
-        expect_kind(value.items[i], str_cat(key, "[", i, "]"), Kind::kString);
-        c.columns.push_back(value.items[i].s);
+      expect_kind(value, key, Kind::kTable);
+      TableReader field(value, key);
+      const OptionValue* columns = field.find("columns");
+      if (!columns) fail_at(value, key, "needs columns = [...], the columns of the field");
+      c.columns = column_list(*columns, field.path_of("columns"));
+      if (field.read("shape", c.shape)) {
+        int64_t product = 1;
+        for (int64_t n : c.shape) product = n > 0 ? product * n : 0;
+        field.require(product == static_cast<int64_t>(c.columns.size()), "shape",
+                      str_cat("must hold as many numbers as there are columns (", c.columns.size(), ")"));
+      } else {
+        c.shape = {static_cast<int64_t>(c.columns.size())};
       }
-      c.scalar = false;
+      field.finish();
     }
     d.fields.push_back(std::move(c));
   }

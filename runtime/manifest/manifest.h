@@ -60,7 +60,7 @@ struct DataConfig {
   struct Columns {
     std::string field;
     std::vector<std::string> columns;
-    bool scalar = true;                 // written as one string (shape []), not as a list (shape [k])
+    std::vector<int64_t> shape;         // of one example: [] for one column, [k] for k, or as given
   };
   std::string format = "idx";           // idx | tensors | npz | npy | csv | image_folder | plugin
   // idx: the folder of the IDX files. Every other format: the folder `train` and `validation` are
