@@ -8,7 +8,6 @@
 // decisions (None in TOML, which scores are integral, include_self).
 #include <cmath>
 #include <cstdint>
-#include <initializer_list>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,14 +30,6 @@ using checkpoint_plugin::FilenameFields;
 using checkpoint_plugin::FilenamePattern;
 using checkpoint_plugin::Item;
 using checkpoint_plugin::SavedList;
-
-std::string one_of(const std::string& option, const std::string& value, std::initializer_list<const char*> valid) {
-  for (const char* v : valid)
-    if (value == v) return value;
-  std::string list;
-  for (const char* v : valid) list += std::string(list.empty() ? "\"" : ", \"") + v + "\"";
-  throw tk::Error(TK_ERR_INVALID, option, " must be one of ", list, "; got \"", value, "\"");
-}
 
 int64_t check_n_saved(int64_t n) {
   if (n == -1 || n >= 1) return n;
@@ -109,7 +100,8 @@ class Checkpoint final : public tk::Extension {
              tk::option::real("score_sign", "1.0", "1 when higher is better, -1 when lower is better"),
              tk::option::string("score_name", "",
                                 "written as {score_name}={score} in the file name; alone, it is also the score_key"),
-             tk::option::string("global_step", "", "\"\", \"iteration\" or \"epoch\": the {global_step} in the name"),
+             tk::option::choice("global_step", "", {"", "iteration", "epoch"},
+                                "the {global_step} in the name: the iteration or epoch count; \"\" = none"),
              tk::option::string("filename_prefix", "", "{filename_prefix}; the default pattern adds \"_\" after it"),
              tk::option::string("filename_pattern", "",
                                 "Python format string over {filename_prefix} {name} {global_step} {score_name} "
@@ -118,7 +110,8 @@ class Checkpoint final : public tk::Extension {
              tk::option::boolean("include_self", "false",
                                  "also save the extensions' states, this checkpoint's list among them"),
              tk::option::boolean("greater_or_equal", "false", "a priority equal to the lowest kept one also saves"),
-             tk::option::string("format", "trainkit", "trainkit (checksummed) or torch (loadable by torch.load)")},
+             tk::option::choice("format", "trainkit", {"trainkit", "torch"},
+                                "trainkit (checksummed) or torch (loadable by torch.load)")},
             /*state_version=*/1};
   }
 
@@ -127,11 +120,11 @@ class Checkpoint final : public tk::Extension {
         objects_(cfg.get_string_list("objects")),
         include_self_(cfg.get_bool("include_self")),
         target_(target_of(objects_, include_self_)),
-        format_(one_of("format", cfg.get_string("format"), {"trainkit", "torch"})),
+        format_(cfg.get_choice("format")),
         score_name_(check_name_part("score_name", cfg.get_string("score_name"))),
         score_key_(cfg.get_string("score_key").empty() ? score_name_ : cfg.get_string("score_key")),
         score_sign_(check_score_sign(cfg.get_float("score_sign"))),
-        global_step_(one_of("global_step", cfg.get_string("global_step"), {"", "iteration", "epoch"})),
+        global_step_(cfg.get_choice("global_step")),
         filename_prefix_(check_name_part("filename_prefix", cfg.get_string("filename_prefix"))),
         ext_(check_name_part("ext", cfg.get_string("ext"))),
         name_(objects_.size() == 1 ? objects_.front() : "checkpoint"),

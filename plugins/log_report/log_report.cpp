@@ -42,11 +42,11 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// format is one of the declared choices (Config::get_choice).
 Format parse_format(const std::string& format, const std::string& filename) {
   if (format == "json") return Format::json;
   if (format == "jsonl") return Format::jsonl;
-  if (format == "auto") return ends_with(filename, ".jsonl") ? Format::jsonl : Format::json;
-  throw tk::Error(TK_ERR_INVALID, "format must be \"auto\", \"json\" or \"jsonl\", got \"", format, "\"");
+  return ends_with(filename, ".jsonl") ? Format::jsonl : Format::json;
 }
 
 std::string as_lines(const tk::json::Value& records) {
@@ -66,7 +66,7 @@ class LogReport final : public tk::Extension {
             {tk::option::string_list("keys", "[]", "observation keys to log; [] logs every key"),
              tk::option::string("filename", "log",
                                 "file in out/; {epoch} and {iteration} are replaced; \"\" keeps the log in memory only"),
-             tk::option::string("format", "auto",
+             tk::option::choice("format", "auto", {"auto", "json", "jsonl"},
                                 "json (the whole list, rewritten atomically), jsonl (one object per line, "
                                 "appended) or auto (jsonl when filename ends in .jsonl, else json)")},
             /*state_version=*/1};
@@ -75,7 +75,7 @@ class LogReport final : public tk::Extension {
   LogReport(const tk::Config& cfg, const tk::Host& host)
       : Extension(host),
         filename_(cfg.get_string("filename")),
-        format_(parse_format(cfg.get_string("format"), filename_)) {
+        format_(parse_format(cfg.get_choice("format"), filename_)) {
     for (auto& key : cfg.get_string_list("keys")) keys_.insert(key);
     expand_filename(filename_, 0, 0);  // refuse a bad pattern now rather than at the first epoch
   }

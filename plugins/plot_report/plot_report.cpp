@@ -52,18 +52,6 @@ std::vector<std::string> checked_keys(std::vector<std::string> keys) {
   return keys;
 }
 
-std::string checked_x_key(std::string x_key) {
-  if (x_key != "iteration" && x_key != "epoch")
-    throw tk::Error(TK_ERR_INVALID, "x_key must be \"iteration\" or \"epoch\", got \"", x_key, "\"");
-  return x_key;
-}
-
-std::string checked_marker(std::string marker) {
-  if (marker != "x" && marker != "o" && marker != "." && !marker.empty())
-    throw tk::Error(TK_ERR_INVALID, "marker must be \"x\", \"o\", \".\" or \"\" (none), got \"", marker, "\"");
-  return marker;
-}
-
 int checked_size(const char* name, int64_t value, int64_t min) {
   const int64_t max = 16384;
   if (value < min || value > max)
@@ -82,9 +70,9 @@ class PlotReport final : public tk::Extension {
             TK_EXTENSION_WANTS_SUMMARY,
             {tk::option::required(tk::option::string_list(
                  "y_keys", nullptr, "observation keys to plot, one line each, e.g. [\"main/loss\", \"validation/main/loss\"]")),
-             tk::option::string("x_key", "iteration", "the x axis: \"iteration\" or \"epoch\""),
+             tk::option::choice("x_key", "iteration", {"iteration", "epoch"}, "the x axis"),
              tk::option::string("filename", "plot.png", "file in out/; ending in .png writes a PNG, .svg an SVG"),
-             tk::option::string("marker", "x", "marker at each point: \"x\", \"o\", \".\" or \"\" for none"),
+             tk::option::choice("marker", "x", {"x", "o", ".", ""}, "marker at each point; \"\" for none"),
              tk::option::boolean("grid", "true", "light grey grid lines at the ticks"),
              tk::option::integer("width", "800", "image width in pixels (200..16384)"),
              tk::option::integer("height", "500", "image height in pixels (150..16384)"),
@@ -98,8 +86,8 @@ class PlotReport final : public tk::Extension {
         filename_(cfg.get_string("filename")),
         format_(format_of(filename_)),
         points_(y_keys_.size()) {
-    style_.x_label = checked_x_key(cfg.get_string("x_key"));
-    style_.marker = checked_marker(cfg.get_string("marker"));
+    style_.x_label = cfg.get_choice("x_key");
+    style_.marker = cfg.get_choice("marker");
     style_.grid = cfg.get_bool("grid");
     style_.width = checked_size("width", cfg.get_int("width"), 200);
     style_.height = checked_size("height", cfg.get_int("height"), 150);

@@ -11,7 +11,6 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
-#include <initializer_list>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,16 +32,7 @@ using snapshot_plugin::FileTemplate;
 using snapshot_plugin::Job;
 using snapshot_plugin::WriterKind;
 
-std::string one_of(const std::string& option, const std::string& value, std::initializer_list<const char*> valid) {
-  for (const char* v : valid)
-    if (value == v) return value;
-  std::string list;
-  for (const char* v : valid) list += std::string(list.empty() ? "\"" : ", \"") + v + "\"";
-  throw tk::Error(TK_ERR_INVALID, option, " must be one of ", list, "; got \"", value, "\"");
-}
-
 std::string check_mode(const std::string& mode) {
-  one_of("mode", mode, {"default", "distributed", "sharded"});
   if (mode != "default")
     throw tk::Error(TK_ERR_INVALID, "mode \"", mode,
                     "\" needs a distributed run (--nproc), which this trainkit does not offer yet; use mode = \"default\"");
@@ -78,11 +68,11 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
             TK_EXTENSION_CALL_ON_STOP,
             {tk::option::string("filename", "snapshot_iter_{iteration}",
                                 "file name in out/; {iteration} and {epoch} are replaced"),
-             tk::option::string("target", "trainer",
+             tk::option::choice("target", "trainer", {"trainer", "model"},
                                 "trainer (the whole training state, resumable) or model (parameters and buffers)"),
              tk::option::string("condition", "",
                                 "observation key that must be present and non-zero for a snapshot; \"\" = always"),
-             tk::option::string("writer", "simple",
+             tk::option::choice("writer", "simple", {"simple", "thread", "process", "thread_queue", "process_queue"},
                                 "simple (synchronous, no copy), thread, process (one write in flight), "
                                 "thread_queue or process_queue (bounded queue)"),
              tk::option::integer("queue_size", "2",
@@ -93,9 +83,10 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
              tk::option::boolean("autoload", "false",
                                  "resume from the newest valid snapshot in out/ even without --resume"),
              tk::option::boolean("snapshot_on_error", "false", "also write a snapshot when training fails"),
-             tk::option::string("format", "trainkit", "trainkit (checksummed) or torch (loadable by torch.load)"),
+             tk::option::choice("format", "trainkit", {"trainkit", "torch"},
+                                "trainkit (checksummed) or torch (loadable by torch.load)"),
              tk::option::integer("saver_rank", "0", "the rank that writes the snapshots"),
-             tk::option::string("mode", "default",
+             tk::option::choice("mode", "default", {"default", "distributed", "sharded"},
                                 "default; distributed and sharded need a distributed run (not available yet)")},
             /*state_version=*/1};
   }
@@ -103,17 +94,17 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
   Snapshot(const tk::Config& cfg, const tk::Host& host)
       : Extension(host),
         template_(cfg.get_string("filename")),
-        target_(one_of("target", cfg.get_string("target"), {"trainer", "model"})),
+        target_(cfg.get_choice("target")),
         condition_(cfg.get_string("condition")),
-        writer_kind_(snapshot_plugin::parse_writer(cfg.get_string("writer"))),
+        writer_kind_(snapshot_plugin::parse_writer(cfg.get_string("writer"))),  // maps the declared choices
         queue_size_(check_queue_size(cfg.get_int("queue_size"))),
         autoload_(cfg.get_bool("autoload")),
         snapshot_on_error_(cfg.get_bool("snapshot_on_error")),
-        format_(one_of("format", cfg.get_string("format"), {"trainkit", "torch"})),
+        format_(cfg.get_choice("format")),
         saver_rank_(check_saver_rank(cfg.get_int("saver_rank"))),
         files_(check_n_retains(cfg.get_int("n_retains"))),
         service_(host) {
-    check_mode(cfg.get_string("mode"));
+    check_mode(cfg.get_choice("mode"));
   }
 
   // Destroyed without finalize (the run was torn down early): every write still ends; a failure can only be

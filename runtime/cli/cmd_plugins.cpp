@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/spelling.h"
 #include "trainer/host_services.h"
+#include "trainkit/sdk/option_decls.hpp"
 
 namespace trainkit::cli {
 namespace {
@@ -22,6 +23,7 @@ const char* type_name(int32_t type) {
     case TK_OPTION_FLOAT_LIST: return "[float]";
     case TK_OPTION_INT_LIST: return "[int]";
     case TK_OPTION_TRIGGER: return "trigger";
+    case TK_OPTION_CHOICE: return "choice";
     default: return "?";
   }
 }
@@ -51,6 +53,52 @@ void print_table(const PluginRegistry& registry, const std::vector<std::string>&
   if (registry.loaded().empty() && registry.refused().empty()) std::cout << "(no plugins found)\n";
 }
 
+// text as lines of at most `width` columns (a longer word stays whole), each after `indent` spaces.
+std::string wrapped(const std::string& text, size_t indent, size_t width) {
+  std::istringstream words(text);
+  std::string out, line, word;
+  while (words >> word) {
+    if (!line.empty() && line.size() + 1 + word.size() > width) {
+      out += std::string(indent, ' ') + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) out += std::string(indent, ' ') + line + "\n";
+  return out;
+}
+
+std::string default_text(const tk_option_decl& o) {
+  if (o.flags & TK_OPTION_REQUIRED) return "required";
+  if (o.default_value == nullptr) return "no default";
+  const bool text = o.type == TK_OPTION_STRING || o.type == TK_OPTION_TRIGGER || o.type == TK_OPTION_CHOICE;
+  return text ? str_cat("default \"", o.default_value, '"') : str_cat("default ", o.default_value);
+}
+
+// One block per option: name, type and default on the first line; the choices and the doc below them,
+// wrapped, so a long default never runs into the doc.
+void print_options(const tk_extension_class& cls) {
+  constexpr size_t kLineWidth = 100;
+  const tk::OptionDecls options(cls);
+  std::cout << "  options (besides use, name, trigger, priority):\n";
+  if (options.empty()) std::cout << "    (none)\n";
+  size_t name_width = 4;
+  for (const tk_option_decl& o : options) name_width = std::max(name_width, std::string(o.name).size());
+  const size_t indent = 4 + name_width + 2 + 8 + 2;
+  const size_t width = kLineWidth > indent + 20 ? kLineWidth - indent : 20;
+  for (const tk_option_decl& o : options) {
+    std::cout << "    " << std::left << std::setw(static_cast<int>(name_width) + 2) << o.name << std::setw(10)
+              << type_name(o.type) << default_text(o) << "\n";
+    const std::vector<std::string> choices = tk::choices_of(o);
+    if (!choices.empty()) {
+      std::string list;
+      for (const std::string& c : choices) list += str_cat(list.empty() ? "" : ", ", '"', c, '"');
+      std::cout << wrapped("one of " + list, indent, width);
+    }
+    if (o.doc && *o.doc) std::cout << wrapped(o.doc, indent, width);
+  }
+}
+
 void print_class(const tk_extension_class& cls, const LoadedPlugin& plugin) {
   std::cout << cls.name << " — " << (cls.description ? cls.description : "") << "\n"
             << "  plugin:           " << plugin.id << " " << plugin.version << " (" << plugin.path << ")\n"
@@ -63,20 +111,7 @@ void print_class(const tk_extension_class& cls, const LoadedPlugin& plugin) {
             << "\n";
   if ((cls.flags & TK_EXTENSION_WANTS_SUMMARY) != 0)
     std::cout << "  receives:         means of every observation since its last call\n";
-  std::cout << "  options (besides use, name, trigger, priority):\n";
-  if (cls.option_count == 0) std::cout << "    (none)\n";
-  size_t w = 4;
-  for (size_t i = 0; i < cls.option_count; ++i) w = std::max(w, std::string(cls.options[i].name).size());
-  for (size_t i = 0; i < cls.option_count; ++i) {
-    const tk_option_decl& o = cls.options[i];
-    std::string def = (o.flags & TK_OPTION_REQUIRED) ? "required"
-                      : o.default_value == nullptr ? "(none)"
-                      : (o.type == TK_OPTION_STRING || o.type == TK_OPTION_TRIGGER)
-                          ? str_cat('"', o.default_value, '"')
-                          : std::string(o.default_value);
-    std::cout << "    " << std::left << std::setw(static_cast<int>(w) + 2) << o.name << std::setw(10)
-              << type_name(o.type) << std::setw(16) << def << (o.doc ? o.doc : "") << "\n";
-  }
+  print_options(cls);
 }
 
 }  // namespace

@@ -7,12 +7,19 @@
 
 #include "core/error.h"
 #include "core/spelling.h"
+#include "trainkit/sdk/option_decls.hpp"
 
 namespace trainkit {
 namespace {
 
 using Kind = OptionValue::Kind;
 using Value = BoundOptions::Value;
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) out += str_cat(i ? ", " : "", '"', names[i], '"');
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Declared options
@@ -35,6 +42,7 @@ const char* expected_type(tk_option_type type) {
     case TK_OPTION_FLOAT_LIST: return "a list of numbers";
     case TK_OPTION_INT_LIST: return "a list of integers";
     case TK_OPTION_TRIGGER: return "a trigger (a string such as \"1 epoch\" or a table)";
+    case TK_OPTION_CHOICE: return "a string";
   }
   return "a value";
 }
@@ -44,7 +52,8 @@ bool scalar_fits(const OptionValue& value, tk_option_type type) {
     case TK_OPTION_BOOL: return value.kind == Kind::kBool;
     case TK_OPTION_INT: return value.kind == Kind::kInt;
     case TK_OPTION_FLOAT: return value.kind == Kind::kInt || value.kind == Kind::kFloat;  // `0` means 0.0
-    case TK_OPTION_STRING: return value.kind == Kind::kString;
+    case TK_OPTION_STRING:
+    case TK_OPTION_CHOICE: return value.kind == Kind::kString;
     case TK_OPTION_TRIGGER: return value.kind == Kind::kString || value.kind == Kind::kTable;
     default: return false;
   }
@@ -71,7 +80,8 @@ Value to_bound(const OptionValue& value, tk_option_type type, const std::string&
     case TK_OPTION_BOOL: out.b = value.b; break;
     case TK_OPTION_INT: out.i = value.i; break;
     case TK_OPTION_FLOAT: out.f = as_double(value); break;
-    case TK_OPTION_STRING: out.s = value.s; break;
+    case TK_OPTION_STRING:
+    case TK_OPTION_CHOICE: out.s = value.s; break;
     case TK_OPTION_STRING_LIST:
       for (const auto& item : value.items) out.strings.push_back(item.s);
       break;
@@ -86,45 +96,28 @@ Value to_bound(const OptionValue& value, tk_option_type type, const std::string&
   return out;
 }
 
-// The manifest routes these keys itself, so a class that declared one could never receive it.
-bool is_reserved(const std::string& name) {
-  return name == "use" || name == "name" || name == "trigger" || name == "priority";
-}
-
-// A class's declarations come from plugin code: a bad one is the plugin's bug, named as such.
-void check_declarations(const tk_extension_class& cls) {
-  const std::string cls_name = cls.name ? cls.name : "?";
-  for (size_t i = 0; i < cls.option_count; ++i) {
-    const tk_option_decl& decl = cls.options[i];
-    TK_CHECK(decl.name && *decl.name, ConfigError, "extension class \"", cls_name, "\" declares option #", i, " without a name");
-    TK_CHECK(decl.type >= TK_OPTION_BOOL && decl.type <= TK_OPTION_TRIGGER, ConfigError, "extension class \"", cls_name,
-             "\" declares option \"", decl.name, "\" with unknown type ", decl.type);
-    TK_CHECK(!is_reserved(decl.name), ConfigError, "extension class \"", cls_name, "\" declares option \"", decl.name,
-             "\", a key the manifest reserves (use, name, trigger, priority)");
-  }
-}
-
-const tk_option_decl* find_declaration(const tk_extension_class& cls, const std::string& name) {
-  for (size_t i = 0; i < cls.option_count; ++i)
-    if (name == cls.options[i].name) return &cls.options[i];
-  return nullptr;
-}
-
-std::vector<std::string> declared_names(const tk_extension_class& cls) {
+std::vector<std::string> declared_names(const tk::OptionDecls& decls) {
   std::vector<std::string> names;
-  for (size_t i = 0; i < cls.option_count; ++i) names.emplace_back(cls.options[i].name);
+  for (const tk_option_decl& decl : decls) names.emplace_back(decl.name);
   return names;
+}
+
+// The reason `text` is not one of a choice option's values, or "".
+std::string not_a_choice(const tk_option_decl& decl, const std::string& text) {
+  const std::vector<std::string> choices = tk::choices_of(decl);
+  if (std::find(choices.begin(), choices.end(), text) != choices.end()) return "";
+  return str_cat("must be one of ", quoted_list(choices), ", not \"", text, "\"", did_you_mean(text, choices));
 }
 
 std::string label(const ExtensionConfig& cfg) { return str_cat("extension \"", cfg.name, "\""); }
 
 Value bind_given(const ExtensionConfig& cfg, const std::string& key, const OptionValue& value,
-                 const tk_extension_class& cls) {
+                 const tk::OptionDecls& decls) {
   // Hand-built configs (tests, tools) may place only the value.
   const SourcePos& key_pos = value.key_pos.file.empty() ? value.pos : value.key_pos;
-  const tk_option_decl* decl = find_declaration(cls, key);
+  const tk_option_decl* decl = decls.find(key);
   if (!decl) {
-    const std::vector<std::string> names = declared_names(cls);
+    const std::vector<std::string> names = declared_names(decls);
     throw ConfigError(str_cat(locate(key_pos, label(cfg)), ": unknown option \"", key, "\"", did_you_mean(key, names),
                               names.empty() ? str_cat(" (class \"", cfg.use, "\" takes no options)") : ""));
   }
@@ -134,12 +127,16 @@ Value bind_given(const ExtensionConfig& cfg, const std::string& key, const Optio
                                           : str_cat("; item ", bad - value.items.data(), " is ", describe_kind(bad->kind));
     throw ConfigError(str_cat(locate(bad->pos, label(cfg)), ": option \"", key, "\" expects ", expected_type(type), got));
   }
+  if (type == TK_OPTION_CHOICE) {
+    const std::string why = not_a_choice(*decl, value.s);
+    if (!why.empty()) throw ConfigError(str_cat(locate(value.pos, label(cfg)), ": option \"", key, "\" ", why));
+  }
   Value bound = to_bound(value, type, str_cat("extension.", cfg.name, ".", key));
   bound.from_manifest = true;
   return bound;
 }
 
-// Declared defaults are text: STRING and TRIGGER plain, the rest TOML value syntax (config.h).
+// Declared defaults are text: STRING, TRIGGER and CHOICE plain, the rest TOML value syntax (config.h).
 Value parse_default(const tk_option_decl& decl, const tk_extension_class& cls) {
   const auto type = static_cast<tk_option_type>(decl.type);
   const std::string text = decl.default_value;
@@ -155,8 +152,12 @@ Value parse_default(const tk_option_decl& decl, const tk_extension_class& cls) {
     }
     return out;
   }
+  if (type == TK_OPTION_CHOICE) {
+    const std::string why = not_a_choice(decl, text);
+    TK_CHECK(why.empty(), ConfigError, what, ", which ", why);
+  }
   OptionValue value;
-  if (type == TK_OPTION_STRING) {
+  if (type == TK_OPTION_STRING || type == TK_OPTION_CHOICE) {
     value.kind = Kind::kString;
     value.s = text;
   } else {
@@ -214,7 +215,7 @@ tk_status get_f64(const tk_config* c, const char* name, double* out) {
 
 tk_status get_str(const tk_config* c, const char* name, const char** out) {
   return get(c, name, out, [](const Value& v, const char*& o) {
-    if (v.type != TK_OPTION_STRING && v.type != TK_OPTION_TRIGGER) return false;
+    if (v.type != TK_OPTION_STRING && v.type != TK_OPTION_TRIGGER && v.type != TK_OPTION_CHOICE) return false;
     o = v.s.c_str();
     return true;
   });
@@ -283,15 +284,17 @@ BoundOptions::BoundOptions() {
   config_.get_list_f64 = &get_list_f64;
   config_.get_list_str = &get_list_str;
   config_.instance_name = instance_name_.c_str();
+  config_.out_dir = out_dir_.c_str();
 }
 
-std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls) {
-  check_declarations(cls);
+std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls,
+                                           const std::string& out_dir) {
+  const tk::OptionDecls decls(cls);
   auto bound = std::make_unique<BoundOptions>();
   bound->set_instance_name(cfg.name);
-  for (const auto& [key, value] : cfg.options) bound->set(key, bind_given(cfg, key, value, cls));
-  for (size_t i = 0; i < cls.option_count; ++i) {
-    const tk_option_decl& decl = cls.options[i];
+  bound->set_out_dir(out_dir);
+  for (const auto& [key, value] : cfg.options) bound->set(key, bind_given(cfg, key, value, decls));
+  for (const tk_option_decl& decl : decls) {
     if (bound->values().count(decl.name)) continue;
     if (decl.flags & TK_OPTION_REQUIRED)
       throw ConfigError(str_cat(locate(cfg.pos, label(cfg)), ": missing required option \"", decl.name, "\"",

@@ -1,11 +1,12 @@
 // trainkit manifest: an extension's options checked against what its class declares, and the
 // read-only tk_config view the plugin reads them through.
 //
-//   BoundOptions opts = bind_options(manifest.extensions[i], *cls);   // throws ConfigError
-//   cls->create(cls, opts.view(), host, &instance, &err);
+//   auto opts = bind_options(manifest.extensions[i], *cls, manifest.trainer.out);   // throws ConfigError
+//   cls->create(cls, opts->view(), host, &instance, &err);
 //
-// Unknown options, wrong types and missing required options are errors with file:line:col and a
-// did-you-mean; declared options the manifest omits get their declared defaults.
+// Unknown options, wrong types, values outside a choice's set and missing required options are errors
+// with file:line:col and a did-you-mean; declared options the manifest omits get their declared defaults.
+// The declarations are read with tk::OptionDecls, by the plugin's own stride.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,7 @@ class BoundOptions {
     bool b = false;
     int64_t i = 0;
     double f = 0;
-    std::string s;                     // STRING, TRIGGER (canonical text)
+    std::string s;                     // STRING, CHOICE, TRIGGER (canonical text)
     std::vector<int64_t> ints;         // INT_LIST
     std::vector<double> floats;        // FLOAT_LIST
     std::vector<std::string> strings;  // STRING_LIST
@@ -47,15 +48,22 @@ class BoundOptions {
     instance_name_ = name;
     config_.instance_name = instance_name_.c_str();
   }
+  void set_out_dir(const std::string& dir) {
+    out_dir_ = dir;
+    config_.out_dir = out_dir_.c_str();
+  }
 
  private:
   std::map<std::string, Value> values_;
   std::string instance_name_;
+  std::string out_dir_;
   tk_config config_{};
 };
 
-// Checks cfg.options against cls's declarations (positions in the options name the file in messages) and
-// sets the view's instance_name to cfg.name.
-std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls);
+// Checks cfg.options against cls's declarations (positions in the options name the file in messages),
+// sets the view's instance_name to cfg.name and its out_dir to out_dir (the run's absolute output folder).
+// cls passed check_extension_class: its declarations are well-formed; their defaults are checked here.
+std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls,
+                                           const std::string& out_dir);
 
 }  // namespace trainkit

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <set>
 
 #include "core/error.h"
 
@@ -30,15 +31,32 @@ bool looks_reverse_dns(const char* id) {
   return true;
 }
 
-std::optional<std::string> check_option(const tk_extension_class& cls, const tk_option_decl& option, size_t i) {
-  if (option.struct_size < kOptionDeclSizeV1_0) {
-    return str_cat("extension class \"", cls.name, "\": option #", i, " has struct_size ", option.struct_size,
-                   ", smaller than SDK 1.0's ", kOptionDeclSizeV1_0);
+// The manifest routes these keys itself, so a class that declared one could never receive it.
+bool is_reserved(const std::string& name) {
+  return name == "use" || name == "name" || name == "trigger" || name == "priority";
+}
+
+std::optional<std::string> check_choices(const tk_option_decl& option) {
+  if (!TK_HAS_MEMBER(tk_option_decl, &option, choice_count))
+    return str_cat("is a choice, but its declaration (struct_size ", option.struct_size,
+                   ") ends before SDK 1.1's choices");
+  if (option.choices == nullptr || option.choice_count == 0) return std::string("is a choice without choices");
+  std::set<std::string> seen;
+  for (size_t k = 0; k < option.choice_count; ++k) {
+    if (option.choices[k] == nullptr) return str_cat("has choice #", k, " NULL");
+    if (!seen.insert(option.choices[k]).second) return str_cat("lists choice \"", option.choices[k], "\" twice");
   }
-  if (empty(option.name)) return str_cat("extension class \"", cls.name, "\": option #", i, " has no name");
-  if (option.type < TK_OPTION_BOOL || option.type > TK_OPTION_TRIGGER) {
-    return str_cat("extension class \"", cls.name, "\": option \"", option.name, "\" has unknown type ",
-                   option.type);
+  return std::nullopt;
+}
+
+std::optional<std::string> check_option(const tk_option_decl& option, size_t i) {
+  if (empty(option.name)) return str_cat("option #", i, " has no name");
+  if (is_reserved(option.name))
+    return str_cat("option \"", option.name, "\" is a key the manifest reserves (use, name, trigger, priority)");
+  if (option.type < TK_OPTION_BOOL || option.type > TK_OPTION_CHOICE)
+    return str_cat("option \"", option.name, "\" has unknown type ", option.type);
+  if (option.type == TK_OPTION_CHOICE) {
+    if (auto reason = check_choices(option)) return str_cat("option \"", option.name, "\" ", *reason);
   }
   return std::nullopt;
 }
@@ -107,11 +125,10 @@ std::optional<std::string> check_extension_class(const tk_extension_class* cls, 
     return str_cat("extension class \"", cls->name, "\" has oldest_state_version ", cls->oldest_state_version,
                    " > state_version ", cls->state_version);
   }
-  if (cls->option_count > 0 && cls->options == nullptr) {
-    return str_cat("extension class \"", cls->name, "\" declares ", cls->option_count, " options but no array");
-  }
-  for (size_t i = 0; i < cls->option_count; ++i) {
-    if (auto reason = check_option(*cls, cls->options[i], i)) return reason;
+  const tk::OptionDecls options(*cls);
+  if (options.problem()) return str_cat("extension class \"", cls->name, "\": ", *options.problem());
+  for (size_t i = 0; i < options.size(); ++i) {
+    if (auto reason = check_option(options[i], i)) return str_cat("extension class \"", cls->name, "\": ", *reason);
   }
   return std::nullopt;
 }

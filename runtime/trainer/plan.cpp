@@ -47,7 +47,7 @@ std::vector<PlannedExtension> plan_extensions(const Manifest& manifest, const Pl
     p.plugin = plugin;
     p.priority = cfg.priority ? *cfg.priority : cls->default_priority;
     p.trigger = cfg.trigger ? *cfg.trigger : class_default_trigger(*cls, *plugin);
-    p.options = bind_options(cfg, *cls);
+    p.options = bind_options(cfg, *cls, manifest.trainer.out);
     p.options->set_instance_name(cfg.name);
     p.manifest_index = i;
     plan.push_back(std::move(p));
@@ -89,6 +89,7 @@ std::string describe_plan(const Manifest& m, const std::vector<PlannedExtension>
         case TK_OPTION_INT: out << value.i; break;
         case TK_OPTION_FLOAT: out << value.f; break;
         case TK_OPTION_STRING:
+        case TK_OPTION_CHOICE:
         case TK_OPTION_TRIGGER: out << '"' << value.s << '"'; break;
         case TK_OPTION_STRING_LIST: {
           out << "[";

@@ -1,10 +1,8 @@
-/* trainkit plugin ABI, version 1: the umbrella header. Stable headers only; drafts live in abi/draft/. */
+/* trainkit plugin ABI, version 1: the umbrella header. Stable headers only; drafts live in abi/draft/.
+ *
+ *   #include <trainkit/abi.h>   // C11 or C++; each header carries its own extern "C" guard */
 #ifndef TRAINKIT_ABI_H
 #define TRAINKIT_ABI_H
-
-#ifdef __cplusplus
-extern "C" {
-#endif
 
 #include "abi/version.h"
 #include "abi/error.h"
@@ -13,9 +11,5 @@ extern "C" {
 #include "abi/state.h"
 #include "abi/extension.h"
 #include "abi/entry.h"
-
-#ifdef __cplusplus
-}
-#endif
 
 #endif

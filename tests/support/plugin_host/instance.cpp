@@ -46,9 +46,9 @@ Result attempt(Step&& step) {
 }  // namespace
 
 Instance::Instance(const Plugin& plugin, const FakeHost& host, const std::string& class_name, const Options& options,
-                   std::string instance_name)
+                   std::string instance_name, std::string out_dir)
     : cls_(&plugin.cls(class_name)), name_(instance_name.empty() ? class_name : std::move(instance_name)),
-      config_(new ConfigData(*cls_, options, name_)) {
+      config_(new ConfigData(*cls_, options, name_, std::move(out_dir))) {
   Result r = attempt([&](tk_error* err) { return cls_->create(cls_, &config_->raw, host.raw(), &self_, err); });
   if (r.first != TK_OK) {
     delete config_;
@@ -64,7 +64,7 @@ Instance::~Instance() {
 Result Instance::try_create(const Plugin& plugin, const FakeHost& host, const std::string& class_name,
                             const Options& options) {
   const tk_extension_class& cls = plugin.cls(class_name);
-  ConfigData config(cls, options, class_name);
+  ConfigData config(cls, options, class_name, "/nonexistent");
   void* self = nullptr;
   Result r = attempt([&](tk_error* err) { return cls.create(&cls, &config.raw, host.raw(), &self, err); });
   if (r.first == TK_OK) cls.destroy(self);

@@ -1,8 +1,11 @@
 // Options -> tk_config, like the host's: declared defaults parsed from their text, undeclared options refused.
+// Values are not checked against a choice's set: the plugin's own check is what tests of refusals see.
 #include "instance_config.h"
 
 #include <sstream>
 #include <stdexcept>
+
+#include <trainkit/sdk/option_decls.hpp>
 
 namespace tk_test {
 
@@ -35,6 +38,7 @@ OptionValue parse_default(const tk_option_decl& d) {
     case TK_OPTION_INT: return static_cast<int64_t>(std::stoll(text));
     case TK_OPTION_FLOAT: return std::stod(text);
     case TK_OPTION_STRING:
+    case TK_OPTION_CHOICE:
     case TK_OPTION_TRIGGER: return text;
     case TK_OPTION_STRING_LIST: return list_items(text);
     case TK_OPTION_INT_LIST: {
@@ -75,22 +79,22 @@ tk_status list_item(const tk_config* c, const char* name, size_t i, T* out) {
 
 }  // namespace
 
-Instance::ConfigData::ConfigData(const tk_extension_class& cls, const Options& options, std::string name)
-    : instance_name(std::move(name)) {
-  for (size_t i = 0; i < cls.option_count; ++i) {
-    const tk_option_decl& d = cls.options[i];
+Instance::ConfigData::ConfigData(const tk_extension_class& cls, const Options& options, std::string name,
+                                 std::string out)
+    : instance_name(std::move(name)), out_dir(std::move(out)) {
+  const tk::OptionDecls decls(cls);
+  if (decls.problem()) throw std::runtime_error("class " + std::string(cls.name) + ": " + *decls.problem());
+  for (const tk_option_decl& d : decls) {
     auto given = options.find(d.name);
     if (given != options.end()) values[d.name] = given->second;
     else if (d.default_value != nullptr && (d.flags & TK_OPTION_REQUIRED) == 0) values[d.name] = parse_default(d);
   }
-  for (auto& kv : options) {
-    bool declared = false;
-    for (size_t i = 0; i < cls.option_count; ++i) declared = declared || kv.first == cls.options[i].name;
-    if (!declared) throw std::runtime_error("class " + std::string(cls.name) + " has no option " + kv.first);
-  }
+  for (auto& kv : options)
+    if (decls.find(kv.first) == nullptr) throw std::runtime_error("class " + std::string(cls.name) + " has no option " + kv.first);
   raw.struct_size = sizeof(tk_config);
   raw.ctx = this;
   raw.instance_name = instance_name.c_str();
+  raw.out_dir = out_dir.c_str();
   raw.get_bool = [](const tk_config* c, const char* n, int32_t* out) {
     const bool* v = nullptr;
     tk_status s = get(c, n, &v);

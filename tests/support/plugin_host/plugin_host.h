@@ -132,11 +132,12 @@ class MemoryState {
 };
 
 // One extension instance; every step throws std::runtime_error with the plugin's message on failure, and
-// try_<step> returns the status and message instead, for tests of failures.
+// try_<step> returns the status and message instead, for tests of failures. out_dir is the config's
+// (tk_config.out_dir, known from create on); each call's comes from its TestContext.
 class Instance {
  public:
   Instance(const Plugin& plugin, const FakeHost& host, const std::string& class_name, const Options& options = {},
-           std::string instance_name = "");
+           std::string instance_name = "", std::string out_dir = "/nonexistent");
   ~Instance();
   Instance(const Instance&) = delete;
   Instance& operator=(const Instance&) = delete;

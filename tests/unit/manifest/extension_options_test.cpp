@@ -8,23 +8,28 @@
 #include <catch2/catch.hpp>
 
 #include "core/error.h"
+#include "trainkit/sdk/config.hpp"
 
 namespace trainkit {
 namespace {
 
 // A class that declares one option of every type, as a plugin would.
 const tk_option_decl kOptions[] = {
-    {sizeof(tk_option_decl), "n_retains", TK_OPTION_INT, 0, "3", "snapshots to keep"},
-    {sizeof(tk_option_decl), "autoload", TK_OPTION_BOOL, 0, "false", "resume from the newest snapshot"},
-    {sizeof(tk_option_decl), "writer", TK_OPTION_STRING, 0, "simple", "how files are written"},
-    {sizeof(tk_option_decl), "ratio", TK_OPTION_FLOAT, 0, "0.5", "a float"},
-    {sizeof(tk_option_decl), "keys", TK_OPTION_STRING_LIST, 0, "[\"main/loss\", \"lr\"]", "observation keys"},
-    {sizeof(tk_option_decl), "weights", TK_OPTION_FLOAT_LIST, 0, "[1, 2.5]", "floats"},
-    {sizeof(tk_option_decl), "sizes", TK_OPTION_INT_LIST, 0, "[]", "integers"},
-    {sizeof(tk_option_decl), "condition", TK_OPTION_TRIGGER, 0, "1 epoch", "when to write"},
-    {sizeof(tk_option_decl), "filename", TK_OPTION_STRING, 0, nullptr, "no default: absent unless given"},
-    {sizeof(tk_option_decl), "target", TK_OPTION_STRING, TK_OPTION_REQUIRED, "ignored", "what to save"},
+    tk::option::integer("n_retains", "3", "snapshots to keep"),
+    tk::option::boolean("autoload", "false", "resume from the newest snapshot"),
+    tk::option::string("writer", "simple", "how files are written"),
+    tk::option::real("ratio", "0.5", "a float"),
+    tk::option::string_list("keys", "[\"main/loss\", \"lr\"]", "observation keys"),
+    tk::option::real_list("weights", "[1, 2.5]", "floats"),
+    tk::option::integer_list("sizes", "[]", "integers"),
+    tk::option::trigger("condition", "1 epoch", "when to write"),
+    tk::option::string("filename", nullptr, "no default: absent unless given"),
+    tk::option::required(tk::option::string("target", "ignored", "what to save")),
+    tk::option::choice("format", "trainkit", {"trainkit", "torch"}, "file format"),
 };
+
+// The run's output folder every view in these tests carries.
+const std::string kOut = "/srv/runs/a/result";
 
 tk_extension_class make_class(const tk_option_decl* options, size_t count) {
   tk_extension_class cls{};
@@ -45,7 +50,7 @@ ExtensionConfig extension(const std::string& body, const std::vector<std::string
 
 std::string bind_error(const std::string& body, const std::vector<std::string>& overrides = {}) {
   try {
-    bind_options(extension(body, overrides), kSnapshot);
+    bind_options(extension(body, overrides), kSnapshot, kOut);
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -53,7 +58,7 @@ std::string bind_error(const std::string& body, const std::vector<std::string>& 
 }
 
 TEST_CASE("undeclared-in-manifest options get their declared defaults", "[options]") {
-  const auto bound = bind_options(extension("target = \"model\"\n"), kSnapshot);
+  const auto bound = bind_options(extension("target = \"model\"\n"), kSnapshot, kOut);
   const auto& values = bound->values();
   CHECK(values.at("n_retains").type == TK_OPTION_INT);
   CHECK(values.at("n_retains").i == 3);
@@ -83,7 +88,7 @@ sizes = [3, 4]
 condition = { every = "30 min" }
 filename = "snap_{iteration}"
 )"),
-                                  kSnapshot);
+                                  kSnapshot, kOut);
   const auto& values = bound->values();
   CHECK(values.at("n_retains").i == 5);
   CHECK(values.at("n_retains").from_manifest);
@@ -98,7 +103,7 @@ filename = "snap_{iteration}"
 }
 
 TEST_CASE("a trigger option given as text is stored canonically", "[options]") {
-  const auto bound = bind_options(extension("target = \"m\"\ncondition = \"2 epochs\"\n"), kSnapshot);
+  const auto bound = bind_options(extension("target = \"m\"\ncondition = \"2 epochs\"\n"), kSnapshot, kOut);
   CHECK(bound->values().at("condition").s == "2 epoch");
 }
 
@@ -133,14 +138,14 @@ TEST_CASE("a missing required option names the extension's table", "[options][er
 TEST_CASE("an overridden option is placed at --set", "[options][errors]") {
   CHECK(bind_error("target = \"m\"\n", {"extension.snapshot.n_retain=2"}) ==
         "--set extension \"snapshot\": unknown option \"n_retain\" (did you mean \"n_retains\"?)");
-  const auto bound = bind_options(extension("target = \"m\"\n", {"extension.snapshot.n_retains=9"}), kSnapshot);
+  const auto bound = bind_options(extension("target = \"m\"\n", {"extension.snapshot.n_retains=9"}), kSnapshot, kOut);
   CHECK(bound->values().at("n_retains").i == 9);
 }
 
 TEST_CASE("a class without options rejects every option", "[options][errors]") {
   const tk_extension_class bare = make_class(nullptr, 0);
   try {
-    bind_options(extension("x = 1\n"), bare);
+    bind_options(extension("x = 1\n"), bare, kOut);
     FAIL("no error");
   } catch (const ConfigError& e) {
     CHECK(std::string(e.what()) == "manifest.toml:3:1: extension \"snapshot\": unknown option \"x\" (class \"snapshot\" takes no options)");
@@ -150,34 +155,78 @@ TEST_CASE("a class without options rejects every option", "[options][errors]") {
 TEST_CASE("bad declarations are the plugin's error", "[options][errors]") {
   const ExtensionConfig cfg = extension("");
   SECTION("a default that does not fit the type") {
-    const tk_option_decl options[] = {{sizeof(tk_option_decl), "n", TK_OPTION_INT, 0, "three", ""}};
-    CHECK_THROWS_WITH(bind_options(cfg, make_class(options, 1)),
+    const tk_option_decl options[] = {tk::option::integer("n", "three", "")};
+    CHECK_THROWS_WITH(bind_options(cfg, make_class(options, 1), kOut),
                       "extension class \"snapshot\" declares option \"n\" with default \"three\", which is not a TOML value");
-    const tk_option_decl floats[] = {{sizeof(tk_option_decl), "f", TK_OPTION_FLOAT, 0, "\"x\"", ""}};
-    CHECK_THROWS_WITH(bind_options(cfg, make_class(floats, 1)),
+    const tk_option_decl floats[] = {tk::option::real("f", "\"x\"", "")};
+    CHECK_THROWS_WITH(bind_options(cfg, make_class(floats, 1), kOut),
                       "extension class \"snapshot\" declares option \"f\" with default \"\"x\"\", which is not a number");
   }
   SECTION("a bad trigger default") {
-    const tk_option_decl options[] = {{sizeof(tk_option_decl), "t", TK_OPTION_TRIGGER, 0, "often", ""}};
-    CHECK_THROWS_WITH(bind_options(cfg, make_class(options, 1)),
+    const tk_option_decl options[] = {tk::option::trigger("t", "often", "")};
+    CHECK_THROWS_WITH(bind_options(cfg, make_class(options, 1), kOut),
                       Catch::StartsWith("extension class \"snapshot\" declares option \"t\" with default \"often\": trigger"));
   }
-  SECTION("an unknown type") {
-    const tk_option_decl options[] = {{sizeof(tk_option_decl), "x", 42, 0, nullptr, ""}};
-    CHECK_THROWS_WITH(bind_options(cfg, make_class(options, 1)),
-                      "extension class \"snapshot\" declares option \"x\" with unknown type 42");
+  SECTION("a choice default outside its choices") {
+    const tk_option_decl options[] = {tk::option::choice("c", "maybe", {"yes", "no"}, "")};
+    CHECK_THROWS_WITH(bind_options(cfg, make_class(options, 1), kOut),
+                      "extension class \"snapshot\" declares option \"c\" with default \"maybe\", which must be one of "
+                      "\"yes\", \"no\", not \"maybe\"");
   }
-  SECTION("a reserved name") {
-    const tk_option_decl options[] = {{sizeof(tk_option_decl), "trigger", TK_OPTION_TRIGGER, 0, nullptr, ""}};
-    CHECK_THROWS_WITH(bind_options(cfg, make_class(options, 1)),
-                      "extension class \"snapshot\" declares option \"trigger\", a key the manifest reserves "
-                      "(use, name, trigger, priority)");
-  }
+}
+
+TEST_CASE("a choice takes one of its declared strings, or says which with a did-you-mean", "[options][choice]") {
+  const auto bound = bind_options(extension("target = \"m\"\nformat = \"torch\"\n"), kSnapshot, kOut);
+  CHECK(bound->values().at("format").type == TK_OPTION_CHOICE);
+  CHECK(bound->values().at("format").s == "torch");
+  const tk_config* c = bound->view();
+  const char* s = nullptr;
+  CHECK(c->get_str(c, "format", &s) == TK_OK);  // a CHOICE reads as its string
+  CHECK(std::string(s) == "torch");
+  CHECK(bind_options(extension("target = \"m\"\n"), kSnapshot, kOut)->values().at("format").s == "trainkit");
+
+  CHECK(bind_error("target = \"m\"\nformat = \"troch\"\n") ==
+        "manifest.toml:4:10: extension \"snapshot\": option \"format\" must be one of \"trainkit\", \"torch\", not "
+        "\"troch\" (did you mean \"torch\"?)");
+  CHECK(bind_error("target = \"m\"\nformat = \"npz\"\n") ==
+        "manifest.toml:4:10: extension \"snapshot\": option \"format\" must be one of \"trainkit\", \"torch\", not \"npz\"");
+  CHECK(bind_error("target = \"m\"\nformat = 1\n") ==
+        "manifest.toml:4:10: extension \"snapshot\": option \"format\" expects a string, got an integer");
+}
+
+TEST_CASE("the view carries the run's out folder (ABI 1.1)", "[options][config]") {
+  const auto bound = bind_options(extension("target = \"m\"\n"), kSnapshot, kOut);
+  const tk_config* c = bound->view();
+  REQUIRE(TK_HAS_MEMBER(tk_config, c, out_dir));
+  CHECK(std::string(c->out_dir) == kOut);
+}
+
+TEST_CASE("options declared by a 1.0 plugin, whose elements are shorter, bind by their own stride", "[options]") {
+  struct OptionDeclV1_0 {  // tk_option_decl as SDK 1.0 declared it
+    uint32_t struct_size;
+    const char* name;
+    int32_t type;
+    uint32_t flags;
+    const char* default_value;
+    const char* doc;
+  };
+  static_assert(sizeof(OptionDeclV1_0) < sizeof(tk_option_decl), "1.1 appended members");
+  const OptionDeclV1_0 options[] = {
+      {sizeof(OptionDeclV1_0), "key", TK_OPTION_STRING, 0, "abi/v1_0", ""},
+      {sizeof(OptionDeclV1_0), "value", TK_OPTION_FLOAT, 0, "1.5", ""},
+      {sizeof(OptionDeclV1_0), "count", TK_OPTION_INT, 0, "2", ""},
+  };
+  tk_extension_class cls = make_class(nullptr, 3);
+  cls.options = reinterpret_cast<const tk_option_decl*>(options);
+  const auto bound = bind_options(extension("value = 2.25\n"), cls, kOut);
+  CHECK(bound->values().at("key").s == "abi/v1_0");
+  CHECK(bound->values().at("value").f == 2.25);
+  CHECK(bound->values().at("count").i == 2);
 }
 
 TEST_CASE("the tk_config getters read the bound options", "[options][config]") {
   ExtensionConfig cfg = extension("target = \"model\"\nn_retains = 4\nkeys = [\"a\", \"b\"]\nsizes = [7, 8]\n");
-  const auto bound = bind_options(cfg, kSnapshot);
+  const auto bound = bind_options(cfg, kSnapshot, kOut);
   const tk_config* c = bound->view();
   REQUIRE(c->struct_size == sizeof(tk_config));
   CHECK(std::string(c->instance_name) == "snapshot");
@@ -242,7 +291,7 @@ TEST_CASE("instance_name follows the manifest's name", "[options][config]") {
   const ExtensionConfig cfg = parse_manifest(
       "[[extension]]\nuse = \"snapshot\"\ntarget = \"m\"\n[[extension]]\nuse = \"snapshot\"\ntarget = \"m\"\n",
       "manifest.toml").extensions.at(1);
-  const auto bound = bind_options(cfg, kSnapshot);
+  const auto bound = bind_options(cfg, kSnapshot, kOut);
   CHECK(std::string(bound->view()->instance_name) == "snapshot_1");
 }
 

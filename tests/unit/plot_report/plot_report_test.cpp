@@ -409,7 +409,7 @@ TEST_CASE("plot_report: refuses bad options at create with a clear message") {
   refused({{"y_keys", Strings{"main/loss", "main/loss"}}}, "lists \"main/loss\" twice");
   refused({{"y_keys", kKeys}, {"filename", std::string("plot.jpg")}}, "\"plot.jpg\" must end in .png or .svg");
   refused({{"y_keys", kKeys}, {"filename", std::string("")}}, "must end in .png or .svg");
-  refused({{"y_keys", kKeys}, {"x_key", std::string("elapsed_time")}}, "x_key must be \"iteration\" or \"epoch\"");
+  refused({{"y_keys", kKeys}, {"x_key", std::string("elapsed_time")}}, "x_key must be one of \"iteration\", \"epoch\"");
   refused({{"y_keys", kKeys}, {"marker", std::string("*")}}, "marker must be");
   refused({{"y_keys", kKeys}, {"width", int64_t{10}}}, "width must be between 200 and 16384");
   refused({{"y_keys", kKeys}, {"height", int64_t{100000}}}, "height must be between 150 and 16384");

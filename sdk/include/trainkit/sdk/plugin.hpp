@@ -40,6 +40,11 @@
 
 namespace tk {
 
+namespace detail {
+template <class T>
+struct ClassTrampolines;
+}  // namespace detail
+
 // Use as the value of an extension class's static spec(): how the class presents itself to the host.
 struct ClassSpec {
   const char* name;
@@ -67,9 +72,15 @@ class Extension {
 
  protected:
   const Host& host() const { return host_; }
+  // The run's output folder (absolute), in every callback, visit included: a loading visit can check the
+  // plugin's own files there. Inside the constructor, read cfg.out_dir().
+  const std::string& out_dir() const { return out_dir_; }
 
  private:
+  template <class T>
+  friend struct detail::ClassTrampolines;
   Host host_;
+  std::string out_dir_;
 };
 
 namespace detail {
@@ -82,9 +93,15 @@ inline const tk_host*& plugin_host() {
 // The C vtable of one class; trampolines recover the object and stop every exception.
 template <class T>
 struct ClassTrampolines {
-  static tk_status create(const tk_extension_class*, const tk_config* config, const tk_host* host, void** out,
+  static tk_status create(const tk_extension_class* cls, const tk_config* config, const tk_host* host, void** out,
                           tk_error* err) noexcept {
-    return guarded(err, [&] { *out = static_cast<Extension*>(new T(Config(config), Host(host))); });
+    return guarded(err, [&] {
+      Config cfg(config, cls);
+      std::string dir = cfg.out_dir();
+      Extension* made = new T(cfg, Host(host));
+      made->out_dir_.swap(dir);  // cannot throw: nothing leaks once the instance exists
+      *out = made;
+    });
   }
   static void destroy(void* self) noexcept { delete static_cast<Extension*>(self); }
   static tk_status initialize(void* self, const tk_context* c, tk_error* err) noexcept {
