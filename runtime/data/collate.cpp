@@ -8,13 +8,13 @@ HostBatch collate(const Source& source, const int64_t* rows, int64_t n) {
   HostBatch b;
   b.size = n;
   b.rows.assign(rows, rows + n);
-  for (size_t f = 0; f < source.fields().size(); ++f) {
-    const Field& field = source.fields()[f];
-    const size_t stride = field.example_bytes();
-    auto bytes = std::make_shared<std::vector<uint8_t>>(stride * static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) source.read(f, rows[i], bytes->data() + static_cast<size_t>(i) * stride);
+  std::vector<uint8_t*> buffers;
+  for (const Field& field : source.fields()) {
+    auto bytes = std::make_shared<std::vector<uint8_t>>(field.example_bytes() * static_cast<size_t>(n));
+    buffers.push_back(bytes->data());
     b.fields.push_back({field, std::move(bytes)});
   }
+  source.read_rows(rows, n, buffers);
   return b;
 }
 

@@ -97,7 +97,7 @@ Splits open_splits(const DataConfig& c, uint64_t seed, const Openers& openers) {
     TK_INTERNAL_ASSERT(!s.validation);
     auto [train_rows, validation_rows] =
         placed(c, "data.validation_split", [&] { return split_rows(s.train->size(), c.validation_split, seed); });
-    std::shared_ptr<const Source> all(std::move(s.train));
+    std::shared_ptr<Source> all(std::move(s.train));
     s.train = std::make_unique<SubsetSource>(all, std::move(train_rows));
     s.validation = std::make_unique<SubsetSource>(all, std::move(validation_rows));
   }

@@ -32,6 +32,13 @@ int64_t integer_at(const uint8_t* p, size_t width) {
 
 size_t Field::example_bytes() const { return state::tensor_nbytes(dtype, shape); }
 
+void Source::read_rows(const int64_t* rows, int64_t n, const std::vector<uint8_t*>& out) const {
+  for (size_t f = 0; f < fields().size(); ++f) {
+    const size_t stride = fields()[f].example_bytes();
+    for (int64_t i = 0; i < n; ++i) read(f, rows[i], out[f] + static_cast<size_t>(i) * stride);
+  }
+}
+
 size_t field_index(const Source& source, const std::string& name) {
   std::vector<std::string> names;
   for (size_t i = 0; i < source.fields().size(); ++i) {

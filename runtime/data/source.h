@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "state/visitor.h"
+
 namespace trainkit::data {
 
 // Use to describe one field of every example of a source.
@@ -47,6 +49,16 @@ class Source {
   virtual void read(size_t field, int64_t index, void* out) const = 0;
   // Where the examples come from, for messages: "train.npz", "/data/train (image_folder)".
   virtual std::string origin() const = 0;
+
+  // Fills out[f], one buffer per field of n * example_bytes() bytes, with the examples rows[0..n): the
+  // batch's per-field buffers. The default reads field by field, example by example; a source that makes
+  // a whole example or batch at once (a dataset plugin) overrides it.
+  virtual void read_rows(const int64_t* rows, int64_t n, const std::vector<uint8_t*>& out) const;
+
+  // The source's own state (a dataset plugin's), saved and loaded with the epoch order. File formats have
+  // none: they save nothing and find nothing to load. load_state throws ResumeError to refuse a state.
+  virtual void save_state(state::Visitor&) const {}
+  virtual void load_state(state::Visitor&) {}
 };
 
 // Use for the two splits a run reads.

@@ -9,13 +9,19 @@
 
 namespace trainkit::data {
 
-SubsetSource::SubsetSource(std::shared_ptr<const Source> base, std::vector<int64_t> rows)
+SubsetSource::SubsetSource(std::shared_ptr<Source> base, std::vector<int64_t> rows)
     : base_(std::move(base)), rows_(std::move(rows)) {
   for (int64_t r : rows_) TK_INTERNAL_ASSERT(r >= 0 && r < base_->size());
 }
 
 void SubsetSource::read(size_t field, int64_t index, void* out) const {
   base_->read(field, rows_.at(static_cast<size_t>(index)), out);
+}
+
+void SubsetSource::read_rows(const int64_t* rows, int64_t n, const std::vector<uint8_t*>& out) const {
+  std::vector<int64_t> base_rows(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) base_rows[static_cast<size_t>(i)] = rows_.at(static_cast<size_t>(rows[i]));
+  base_->read_rows(base_rows.data(), n, out);
 }
 
 std::pair<std::vector<int64_t>, std::vector<int64_t>> split_rows(int64_t n, double fraction, uint64_t seed) {
@@ -41,7 +47,7 @@ std::unique_ptr<Source> first_rows(std::unique_ptr<Source> source, int64_t limit
   if (limit <= 0 || limit >= source->size()) return source;
   std::vector<int64_t> rows(static_cast<size_t>(limit));
   std::iota(rows.begin(), rows.end(), 0);
-  return std::make_unique<SubsetSource>(std::shared_ptr<const Source>(std::move(source)), std::move(rows));
+  return std::make_unique<SubsetSource>(std::shared_ptr<Source>(std::move(source)), std::move(rows));
 }
 
 }  // namespace trainkit::data

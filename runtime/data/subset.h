@@ -1,7 +1,7 @@
 // trainkit data: a source seen through a list of its rows, and the seeded split of one source in two.
 //
 //   auto [train_rows, val_rows] = data::split_rows(60000, /*fraction=*/0.1, /*seed=*/0);
-//   auto base = std::shared_ptr<const data::Source>(std::move(source));
+//   auto base = std::shared_ptr<data::Source>(std::move(source));
 //   data::SubsetSource train(base, train_rows), val(base, val_rows);
 #pragma once
 
@@ -16,14 +16,18 @@ namespace trainkit::data {
 // Use to train or evaluate on some rows of a source (validation_split, train_limit, validation_limit).
 class SubsetSource final : public Source {
  public:
-  SubsetSource(std::shared_ptr<const Source> base, std::vector<int64_t> rows);
+  SubsetSource(std::shared_ptr<Source> base, std::vector<int64_t> rows);
   int64_t size() const override { return static_cast<int64_t>(rows_.size()); }
   const std::vector<Field>& fields() const override { return base_->fields(); }
   void read(size_t field, int64_t index, void* out) const override;
+  void read_rows(const int64_t* rows, int64_t n, const std::vector<uint8_t*>& out) const override;
   std::string origin() const override { return base_->origin(); }
+  // The base's state: a subset has none of its own.
+  void save_state(state::Visitor& v) const override { base_->save_state(v); }
+  void load_state(state::Visitor& v) override { base_->load_state(v); }
 
  private:
-  std::shared_ptr<const Source> base_;
+  std::shared_ptr<Source> base_;
   std::vector<int64_t> rows_;
 };
 

@@ -45,7 +45,7 @@ std::string with_commas(int64_t n) {
 
 class TorchSession final : public Session {
  public:
-  explicit TorchSession(const Manifest& manifest);
+  TorchSession(const Manifest& manifest, data::Openers openers);
 
   int64_t iterations_per_epoch() const override { return (data_.train_size() + batch_size_ - 1) / batch_size_; }
   int64_t train_size() const override { return data_.train_size(); }
@@ -103,10 +103,10 @@ class TorchSession final : public Session {
 
 // The data is read before the threads are set: reading is single-threaded either way, and a bad data path
 // is reported before anything else is built.
-TorchSession::TorchSession(const Manifest& manifest)
+TorchSession::TorchSession(const Manifest& manifest, data::Openers openers)
     : batch_size_(manifest.data.batch_size),
       loss_(manifest.loss),
-      data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed), manifest.trainer.out) {
+      data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed), manifest.trainer.out, std::move(openers)) {
   TK_CHECK(manifest.data.batch_size > 0, ConfigError, place(manifest.data.pos), "data.batch_size must be > 0, got ",
            manifest.data.batch_size);
   TK_CHECK(manifest.trainer.threads >= 0, ConfigError, place(manifest.trainer.pos),
@@ -363,6 +363,8 @@ std::string TorchSession::describe() const {
 
 }  // namespace
 
-std::unique_ptr<Session> make_session(const Manifest& manifest) { return std::make_unique<TorchSession>(manifest); }
+std::unique_ptr<Session> make_session(const Manifest& manifest, data::Openers openers) {
+  return std::make_unique<TorchSession>(manifest, std::move(openers));
+}
 
 }  // namespace trainkit

@@ -26,7 +26,7 @@ const at::Tensor& Batch::at(const std::string& name) const {
 }
 
 TrainData::TrainData(const DataConfig& config, uint64_t seed, const std::string& out_dir, data::Openers openers)
-    : prefetch_(config.prefetch) {
+    : plugin_state_(config.format == "plugin"), own_validation_(config.validation_split == 0), prefetch_(config.prefetch) {
   const std::string at = place(config.pos);
   TK_CHECK(config.train_limit >= 0 && config.validation_limit >= 0, ConfigError, at,
            "data.train_limit and data.validation_limit must be >= 0 (0 = all)");
@@ -157,6 +157,11 @@ void TrainData::save_order(state::Visitor& v) const {
   if (!s.order.empty())
     dl::save_tensor(v, "order", at::from_blob(s.order.data(), {static_cast<int64_t>(s.order.size())}, at::kLong));
   v.bytes("order_generator", s.generator);
+  if (!plugin_state_) return;
+  v.scope("data", [&] {
+    v.scope("train", [&] { splits_.train->save_state(v); });
+    if (splits_.validation && own_validation_) v.scope("validation", [&] { splits_.validation->save_state(v); });
+  });
 }
 
 std::optional<dataset::EpochOrder> TrainData::read_order(state::Visitor& v) const {
@@ -173,6 +178,14 @@ std::optional<dataset::EpochOrder> TrainData::read_order(state::Visitor& v) cons
            "updater: the snapshot has an epoch order but no order_generator");
   dataset::EpochOrder checked(order_->size(), order_->shuffle(), 0);
   checked.set_state(s);  // ResumeError when it does not fit this data
+  if (plugin_state_) {
+    // The one change a read makes: a plugin checks its saved state only by loading it. A refusal still
+    // refuses the whole resume, which then ends the run.
+    v.scope("data", [&] {
+      v.scope("train", [&] { splits_.train->load_state(v); });
+      if (splits_.validation && own_validation_) v.scope("validation", [&] { splits_.validation->load_state(v); });
+    });
+  }
   return checked;
 }
 

@@ -65,8 +65,10 @@ class TrainData {
   // Every example of `split`, in order, in batches of at most batch_size. ConfigError for an unknown split.
   void for_each_batch(const std::string& split, int64_t batch_size, const std::function<void(const Batch&)>& fn) const;
 
-  // The epoch order as saved state (`updater/epoch`, `position`, `order`, `order_generator`). read_order
-  // checks everything and changes nothing (ResumeError when it does not fit); apply_order installs it.
+  // The epoch order as saved state (`updater/epoch`, `position`, `order`, `order_generator`), and a
+  // dataset plugin's own state under `updater/data/train/` and `updater/data/validation/` (header and
+  // state, like an extension's). read_order checks everything and changes nothing but the plugin's state,
+  // which only the plugin can check (ResumeError when anything does not fit); apply_order installs the order.
   void save_order(state::Visitor& v) const;
   std::optional<dataset::EpochOrder> read_order(state::Visitor& v) const;
   void apply_order(std::optional<dataset::EpochOrder> order);
@@ -79,6 +81,8 @@ class TrainData {
   Batch to_batch(data::HostBatch host) const;
 
   data::Splits splits_;
+  bool plugin_state_;                  // a dataset plugin: its splits' state is saved with the order
+  bool own_validation_;                // validation is a source of its own, not a part of train
   std::vector<at::ScalarType> types_;  // per field
   int64_t prefetch_;
   std::optional<dataset::EpochOrder> order_;  // the consumer's: what training has taken

@@ -52,7 +52,7 @@ TEST_CASE("split_rows: a seeded, disjoint, sorted split of the given fraction", 
 }
 
 TEST_CASE("SubsetSource and first_rows read the chosen rows of the base", "[data][split]") {
-  std::shared_ptr<const data::Source> base = counting_source(10);
+  std::shared_ptr<data::Source> base = counting_source(10);
   data::SubsetSource odd(base, {1, 3, 5});
   CHECK(odd.size() == 3);
   CHECK(read_all<int64_t>(odd, "y") == std::vector<int64_t>{1, 3, 5});
