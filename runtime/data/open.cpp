@@ -3,7 +3,10 @@
 #include <trainkit/sdk/atomic_file.hpp>
 #include <trainkit/sdk/json.hpp>
 
+#include <algorithm>
+
 #include "core/error.h"
+#include "core/name_list.h"
 #include "data/csv.h"
 #include "data/idx.h"
 #include "data/image_folder.h"
@@ -92,6 +95,9 @@ void check_same_fields(const DataConfig& c, const Source& train, const Source& v
 }  // namespace
 
 Splits open_splits(const DataConfig& c, uint64_t seed, const Openers& openers) {
+  // A manifest file was checked when read; a DataConfig built in code is checked here.
+  TK_CHECK(std::find(kDataFormats.begin(), kDataFormats.end(), c.format) != kDataFormats.end(), ConfigError,
+           place_of(c), "data.format \"", c.format, "\" is not one of ", name_list(kDataFormats, Quoted::kYes));
   Splits s = open_files(c, openers);
   if (c.validation_split > 0) {
     TK_INTERNAL_ASSERT(!s.validation);

@@ -12,8 +12,6 @@ namespace {
 
 using Kind = OptionValue::Kind;
 
-const std::vector<std::string> kFormats = {"idx", "tensors", "npz", "npy", "csv", "image_folder", "plugin"};
-
 // The keys only some formats read.
 struct FormatKey {
   const char* key;
@@ -101,7 +99,7 @@ void read_options(TableReader& r, DataConfig& d) {
 void read_data(const OptionValue& table, const std::string& dir, DataConfig& d) {
   TableReader r(table, "data");
   d.pos = table.pos;
-  if (r.read("format", d.format)) r.require_choice("format", d.format, kFormats);
+  if (r.read("format", d.format)) r.require_choice("format", d.format, kDataFormats);
   const bool idx = d.format == "idx";
   for (const FormatKey& k : kFormatKeys)
     if (find_field(table, k.key) && std::find(k.formats.begin(), k.formats.end(), d.format) == k.formats.end())

@@ -54,6 +54,9 @@ struct ModelConfig {
   SourcePos pos;
 };
 
+// The values of data.format, each read by runtime/data/.
+inline const std::vector<std::string> kDataFormats = {"idx", "tensors", "npz", "npy", "csv", "image_folder", "plugin"};
+
 // [data]: which format, which files, how they are split and batched (docs/manifest.md, "[data]").
 struct DataConfig {
   // One [data.fields] entry of the csv format: a field and the columns it is made of.
