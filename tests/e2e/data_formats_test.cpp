@@ -91,12 +91,6 @@ nlohmann::json run_and_check(const TempDir& dir, const std::string& data) {
   return log;
 }
 
-bool python_or_skip() {
-  if (python_torch_available()) return true;
-  WARN("skipped: /usr/bin/python3 cannot import torch and numpy (apt-get install python3-torch)");
-  return false;
-}
-
 }  // namespace
 
 TEST_CASE("format npy: a folder of .npy files, with a separate validation folder") {
@@ -117,14 +111,14 @@ TEST_CASE("format npy with validation_split: a seeded fraction of train validate
 }
 
 TEST_CASE("format tensors: a dict of tensors written by torch.save", "[python]") {
-  if (!python_or_skip()) return;
+  TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
   write_with_python(dir, "torch.save({'image': torch.from_numpy(x), 'label': torch.from_numpy(y)}, path)");
   run_and_check(dir, "format = \"tensors\"\ntrain = \"train.data\"\nvalidation_split = 0.25\n");
 }
 
 TEST_CASE("format npz: np.savez_compressed arrays by name", "[python]") {
-  if (!python_or_skip()) return;
+  TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
   write_with_python(dir, "np.savez_compressed(open(path, 'wb'), image=x, label=y)");
   run_and_check(dir, "format = \"npz\"\ntrain = \"train.data\"\nvalidation = \"train.data\"\n");
