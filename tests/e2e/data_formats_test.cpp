@@ -4,6 +4,7 @@
 // (same log with and without it; bit-exact resume after kill -9 with it on).
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -75,6 +76,17 @@ void write_with_python(const TempDir& dir, const std::string& save) {
   auto r = run_process({"/usr/bin/python3", dir.file("make.py"), dir.file("train.data")});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
+}
+
+// The iteration of the newest snapshot in `dir`, 0 when there is none.
+int64_t newest_snapshot(const std::string& dir) {
+  int64_t newest = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("snapshot_iter_", 0) == 0) newest = std::max<int64_t>(newest, std::stoll(name.substr(14)));
+  }
+  return newest;
 }
 
 // Runs the manifest and checks that the task was learnt and validated.
@@ -185,17 +197,22 @@ TEST_CASE("kill -9 and --resume with prefetch on continue bit-exactly", "[crash]
   const std::string extensions = "[[extension]]\nuse = \"snapshot\"\ntrigger = \"5 iteration\"\nn_retains = 2\n";
   for (const TempDir* d : {&straight, &crashed}) {
     write_npy_split(d->file("train"), 0, kExamples);
-    write_file(d->file("m.toml"), manifest(data, "300 epoch") + extensions);
+    write_file(d->file("m.toml"), manifest(data, "100 epoch") + extensions);
   }
   auto reference = run_trainkit({"run", straight.file("m.toml")});
   INFO(reference.err);
   REQUIRE(reference.exit_code == 0);
+  // Each of three runs is killed once it has written a snapshot beyond the one it resumed from, so every
+  // kill lands mid-training; the fourth runs to the end.
   int exit_code = -1, kills = 0;
   for (int attempt = 0; attempt < 4 && exit_code != 0; ++attempt) {
+    const int64_t before = newest_snapshot(crashed.file("result"));
     const int pid = start_process({TK_TRAINKIT_BIN, "run", crashed.file("m.toml"), "--resume"}, crashed.file("out"),
                                   crashed.file("err"));
     if (attempt < 3) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(400 + 300 * attempt));
+      for (int waited = 0; waited < 600 && newest_snapshot(crashed.file("result")) <= before; ++waited)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50 * attempt));
       ::kill(pid, SIGKILL);
     }
     exit_code = wait_process(pid);
@@ -204,8 +221,8 @@ TEST_CASE("kill -9 and --resume with prefetch on continue bit-exactly", "[crash]
   INFO(read_file(crashed.file("err")));
   REQUIRE(exit_code == 0);
   CHECK(kills >= 1);
-  const auto a = trainkit::state::read_archive(straight.file("result/snapshot_iter_1800"));
-  const auto b = trainkit::state::read_archive(crashed.file("result/snapshot_iter_1800"));
+  const auto a = trainkit::state::read_archive(straight.file("result/snapshot_iter_600"));
+  const auto b = trainkit::state::read_archive(crashed.file("result/snapshot_iter_600"));
   for (const char* prefix : {"model/", "optimizer/", "updater/"})
     for (auto it = a.leaves.lower_bound(prefix); it != a.leaves.end() && it->first.rfind(prefix, 0) == 0; ++it) {
       INFO(it->first);
