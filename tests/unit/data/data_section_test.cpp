@@ -87,7 +87,7 @@ TEST_CASE("[data] refuses keys of another format, missing files and bad values, 
   CHECK(error_of("[data]\nprefetch = -1\n") ==
         "manifest.toml:2:12: data.prefetch: must be between 0 (no background thread) and 64");
   CHECK(error_of("[data]\nformat = \"csv\"\ntrain = \"t.csv\"\n[data.fields]\nx = { columns = [\"a\", \"b\"], shape = [3] }\n") ==
-        "manifest.toml:5:40: data.fields.x.shape: must hold as many numbers as there are columns (2)");
+        "manifest.toml:5:37: data.fields.x.shape: must hold as many numbers as there are columns (2)");
   CHECK(error_of("[data]\nformat = \"csv\"\ntrain = \"t.csv\"\n[data.dtypes]\nx = \"float16\"\n")
             .find("data.dtypes.x: \"float16\" is not one of") != std::string::npos);
 }
