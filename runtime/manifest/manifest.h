@@ -62,16 +62,36 @@ struct ModelConfig {
   SourcePos pos;
 };
 
+// The values of data.format, each read by runtime/data/.
+inline const std::vector<std::string> kDataFormats = {"idx", "tensors", "npz", "npy", "csv", "image_folder", "plugin"};
+
+// [data]: which format, which files, how they are split and batched (docs/manifest.md, "[data]").
 struct DataConfig {
-  std::string format = "idx";
+  // One [data.fields] entry of the csv format: a field and the columns it is made of.
+  struct Columns {
+    std::string field;
+    std::vector<std::string> columns;
+    std::vector<int64_t> shape;         // of one example: [] for one column, [k] for k, or as given
+  };
+  std::string format = "idx";           // idx | tensors | npz | npy | csv | image_folder | plugin
+  // idx: the folder of the IDX files. Every other format: the folder `train` and `validation` are
+  // relative to (default: the manifest's folder). Absolute after loading.
   std::string root = "/usr/share/datasets/fashion-mnist";
-  std::string train = "train";          // file stem
-  std::string validation = "t10k";      // file stem; empty = no validation split
+  std::string train = "train";          // idx: file stem; others: a file or folder, absolute after loading
+  std::string validation = "t10k";      // same; empty = no validation split (the default but for idx)
+  double validation_split = 0;          // > 0: this fraction of train, drawn with the seed, validates
   int64_t batch_size = 64;
   int64_t eval_batch_size = 0;          // 0 = max(batch_size, 1000)
   bool shuffle = true;
   int64_t train_limit = 0;              // use only the first N training examples (0 = all)
   int64_t validation_limit = 0;         // same for validation
+  int64_t prefetch = 2;                 // batches prepared ahead on a background thread (0 = none)
+  std::vector<int64_t> size;            // image_folder: [H, W] to resize to (empty: keep the size)
+  int64_t channels = 3;                 // image_folder: 1 (gray) or 3 (RGB)
+  std::vector<Columns> fields;          // csv: [data.fields] (empty: one field per column)
+  std::vector<std::pair<std::string, std::string>> dtypes;  // csv: [data.dtypes] field -> dtype
+  std::string plugin;                   // plugin: the dataset class
+  std::vector<std::pair<std::string, OptionValue>> options;  // plugin: [data.options], in file order
   SourcePos pos;
 };
 

@@ -15,9 +15,10 @@
 namespace trainkit {
 namespace {
 
+// One output per example ([B, 1] against integer labels [B]) is a binary prediction, not a single class.
 bool is_class_target(const at::Tensor& output, const at::Tensor& target) {
-  return !at::isFloatingType(target.scalar_type()) && target.scalar_type() != at::kBool &&
-         output.dim() == target.dim() + 1 && output.dim() >= 2;
+  return at::isIntegralType(target.scalar_type(), /*includeBool=*/false) && output.dim() == target.dim() + 1 &&
+         output.dim() >= 2 && output.size(1) >= 2;
 }
 
 std::string shape_of(const at::Tensor& t) { return str_cat(t.scalar_type(), " ", t.sizes()); }

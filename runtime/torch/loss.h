@@ -6,7 +6,8 @@
 //
 // Note [Targets of a loss]
 // A *class target* is an integer tensor with one dimension fewer than the output, the output's dimension 1
-// being the classes: [B] against logits [B, C] (or [B, d...] against [B, C, d...]).
+// being the classes: [B] against logits [B, C] (or [B, d...] against [B, C, d...]), C >= 2. Any other
+// target holds values ([B] of 0/1 against [B, 1] is a binary target for bce_with_logits).
 // - cross_entropy: class targets, or float class probabilities of the output's shape; label_smoothing.
 // - nll: class targets; log_softmax is applied to the output first, so the model may return logits or
 //   log-probabilities (log_softmax leaves log-probabilities unchanged).

@@ -32,8 +32,8 @@ void limit_blas_threads(int threads) {
 }
 
 
-// Builtin models always output at least this many logits: the MNIST family has ten classes, and a
-// training subset that happens to lack the last classes must not shrink the network.
+// Builtin models on IDX data always output at least this many logits: the MNIST family has ten classes,
+// and a training subset that happens to lack the last classes must not shrink the network.
 constexpr int64_t kMinClasses = 10;
 // Evaluation batches need no gradients, so they can be larger than training ones for speed.
 constexpr int64_t kEvalBatch = 1000;
@@ -73,7 +73,7 @@ std::string with_commas(int64_t n) {
 
 class TorchSession final : public Session {
  public:
-  explicit TorchSession(const Manifest& manifest);
+  TorchSession(const Manifest& manifest, data::Openers openers);
 
   // Note [One update, many batches].
   int64_t iterations_per_epoch() const override { return ceil_div(batches_per_epoch(), trainer_.accumulate); }
@@ -144,24 +144,40 @@ class TorchSession final : public Session {
   at::Tensor default_generator_state_;
 };
 
-// What the default step's model reads and must output: model.input and model.target of the data.
-model::ModelIo model_io(const ModelConfig& config, const TrainData& data) {
+const data::Field& field_named(const TrainData& data, const std::string& name) {
+  data.example_shape(name);  // ConfigError naming the fields there are
+  const auto& fields = data.fields();
+  return *std::find_if(fields.begin(), fields.end(), [&](const data::Field& f) { return f.name == name; });
+}
+
+// What the default step's model reads and must output: model.input and model.target of the data. An
+// integer target holds class labels (Note [Targets of a loss], loss.h).
+model::ModelIo model_io(const Manifest& manifest, const TrainData& data) {
+  const ModelConfig& config = manifest.model;
+  const data::Field& input = field_named(data, config.input);
+  const data::Field& target = field_named(data, config.target);
   model::ModelIo io;
-  io.input = data.example_shape(config.input);
-  io.input_type = config.input == "label" ? at::kLong : at::kFloat;
-  io.target = data.example_shape(config.target);
-  io.classes = config.target == "label" ? std::max(kMinClasses, data.label_classes()) : 0;
+  io.input = input.shape;
+  io.input_type = *dl::scalar_type(input.dtype);
+  io.target = target.shape;
+  const at::ScalarType target_type = *dl::scalar_type(target.dtype);
+  if (at::isIntegralType(target_type, /*includeBool=*/false)) {
+    io.classes = data.label_classes(config.target);
+    if (manifest.data.format == "idx") io.classes = std::max(kMinClasses, io.classes);
+  } else {
+    io.classes = 0;
+  }
   return io;
 }
 
 // The data is read before the threads are set: reading is single-threaded either way, and a bad data path
 // is reported before anything else is built.
-TorchSession::TorchSession(const Manifest& manifest)
+TorchSession::TorchSession(const Manifest& manifest, data::Openers openers)
     : batch_size_(manifest.data.batch_size),
       eval_batch_size_(manifest.data.eval_batch_size > 0 ? manifest.data.eval_batch_size
                                                          : std::max(manifest.data.batch_size, kEvalBatch)),
       trainer_(manifest.trainer),
-      data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed)),
+      data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed), manifest.trainer.out, std::move(openers)),
       device_(resolve_device(manifest.trainer)) {
   TK_CHECK(manifest.data.batch_size > 0, ConfigError, place(manifest.data.pos), "data.batch_size must be > 0, got ",
            manifest.data.batch_size);
@@ -180,7 +196,7 @@ TorchSession::TorchSession(const Manifest& manifest)
     // Built on the CPU from the session's generator, then moved: the same seed gives the same initial
     // weights on every device.
     DefaultGeneratorScope rng(default_generator_state_);
-    model_ = model::make_model(manifest.model, [&] { return model_io(manifest.model, data_); });
+    model_ = model::make_model(manifest.model, [&] { return model_io(manifest, data_); });
   }
   model_->to(device_);
   step_ = make_step(*model_, manifest.model, manifest.loss);
@@ -463,6 +479,8 @@ std::string TorchSession::describe() const {
 
 }  // namespace
 
-std::unique_ptr<Session> make_session(const Manifest& manifest) { return std::make_unique<TorchSession>(manifest); }
+std::unique_ptr<Session> make_session(const Manifest& manifest, data::Openers openers) {
+  return std::make_unique<TorchSession>(manifest, std::move(openers));
+}
 
 }  // namespace trainkit

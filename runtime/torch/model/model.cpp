@@ -119,13 +119,16 @@ int64_t product(const std::vector<int64_t>& shape) {
 // What a builtin's last layer outputs per example: one logit per class, or one value per target element.
 int64_t builtin_outputs(const ModelIo& io) { return io.classes > 0 ? io.classes : product(io.target); }
 
-void check_builtin_input(const ModelConfig& config, const ModelIo& io) {
+void check_builtin_io(const ModelConfig& config, const ModelIo& io) {
   TK_CHECK(at::isFloatingType(io.input_type), ConfigError, place(config.pos), "model.input \"", config.input,
            "\" is ", type_name(io.input_type), "; the builtin models read a float field (a TorchScript model reads any)");
+  TK_CHECK(io.classes == 0 || io.target.empty(), ConfigError, place(config.pos), "model.target \"", config.target,
+           "\" holds ", c10::IntArrayRef(io.target), " class labels per example; the builtin models predict one ",
+           "class per example (a TorchScript model may return logits [B, C, ...])");
 }
 
 std::unique_ptr<Model> make_mlp(const ModelConfig& config, const ModelIo& io) {
-  check_builtin_input(config, io);
+  check_builtin_io(config, io);
   torch::nn::Sequential net;
   // A scalar input (one number per example) is a batch [B]; flattening from dimension 1 needs [B, 1].
   if (io.input.empty())
@@ -152,7 +155,7 @@ std::unique_ptr<Model> make_mlp(const ModelConfig& config, const ModelIo& io) {
 
 // 3x3 convolutions that keep the size, each followed by ReLU and a 2x2 max-pool that halves it.
 std::unique_ptr<Model> make_cnn(const ModelConfig& config, const ModelIo& io) {
-  check_builtin_input(config, io);
+  check_builtin_io(config, io);
   check_list(config, "channels", config.channels);
   TK_CHECK(io.input.size() == 3, ConfigError, place(config.pos), "model.builtin \"cnn\" reads images [C, H, W], but ",
            "model.input \"", config.input, "\" is ", c10::IntArrayRef(io.input), " per example");
@@ -197,9 +200,11 @@ std::string expected_output(const ModelIo& io, int64_t batch) {
                  " elements)");
 }
 
+// Two classes may also be one logit per example (a binary target, Note [Targets of a loss] in loss.h).
 bool output_fits(const at::Tensor& out, const ModelIo& io, int64_t batch) {
   if (out.dim() < 1 || out.size(0) != batch) return false;
-  if (io.classes == 0) return out.numel() == batch * product(io.target);
+  if (io.classes == 0 || (io.classes <= 2 && out.numel() == batch * product(io.target)))
+    return out.numel() == batch * product(io.target);
   const std::vector<int64_t> rest(out.sizes().begin() + std::min<int64_t>(2, out.dim()), out.sizes().end());
   return out.dim() == 2 + static_cast<int64_t>(io.target.size()) && out.size(1) >= io.classes && rest == io.target;
 }

@@ -401,8 +401,9 @@ TEST_CASE("wrong types name the value's place and both types", "[manifest][error
 
 TEST_CASE("value checks name the place", "[manifest][errors]") {
   CHECK(error_of("[data]\nbatch_size = 0\n") == "manifest.toml:2:14: data.batch_size: must be > 0");
-  CHECK(error_of("[data]\nformat = \"csv\"\n") ==
-        "manifest.toml:2:10: data.format: unsupported format \"csv\"; only \"idx\" (MNIST-family IDX files) is read");
+  CHECK(error_of("[data]\nformat = \"parquet\"\n") ==
+        "manifest.toml:2:10: data.format: \"parquet\" is not one of \"idx\", \"tensors\", \"npz\", \"npy\", \"csv\", "
+        "\"image_folder\", \"plugin\"");
   CHECK(error_of("[data]\ntrain_limit = -1\n") == "manifest.toml:2:15: data.train_limit: must be >= 0 (0 = all)");
   CHECK(error_of("[trainer]\nthreads = -2\n") ==
         "manifest.toml:2:11: trainer.threads: must be >= 0 (0 = LibTorch default)");
