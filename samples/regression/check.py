@@ -25,11 +25,11 @@ def mse(model: torch.nn.Module, data: dict) -> float:
 def main() -> int:
     result = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "result")
     data = sys.argv[2] if len(sys.argv) > 2 else os.path.join(HERE, "data")
-    found = sorted(glob.glob(os.path.join(result, "best_model_*.pt")))
-    if not found:
-        print(f"check: no best_model_*.pt in {result}", file=sys.stderr)
+    found = glob.glob(os.path.join(result, "best_model_*.pt"))  # n_saved = 1: the best only
+    if len(found) != 1:
+        print(f"check: expected one best_model_*.pt in {result}, found {len(found)}", file=sys.stderr)
         return 1
-    checkpoint = torch.load(found[-1])
+    checkpoint = torch.load(found[0])
     model = Regressor()
     model.load_state_dict(checkpoint["model"])  # strict: every name and shape must match
     model.eval()
@@ -39,7 +39,7 @@ def main() -> int:
     trained = mse(model, valid)
     untrained = mse(torch.jit.load(os.path.join(data, "model.pt")), valid)
     mean = torch.nn.functional.mse_loss(train["y"].mean(0).expand_as(valid["y"]), valid["y"]).item()
-    print(f"check: {os.path.basename(found[-1])}: validation MSE {trained:.5f} "
+    print(f"check: {os.path.basename(found[0])}: validation MSE {trained:.5f} "
           f"(untrained {untrained:.5f}, predicting the mean {mean:.5f})")
     if not trained < 0.05 * mean:
         print("check: FAILED: the trained model should be at least 20x better than predicting the mean",
