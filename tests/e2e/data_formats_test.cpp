@@ -129,6 +129,17 @@ TEST_CASE("format tensors: a dict of tensors written by torch.save", "[python]")
   run_and_check(dir, "format = \"tensors\"\ntrain = \"train.data\"\nvalidation_split = 0.25\n");
 }
 
+TEST_CASE("format tensors: a sound file of something else is exit 2 saying what it holds", "[python]") {
+  TK_REQUIRE_PYTHON_TORCH();
+  TempDir dir;
+  write_with_python(dir, "torch.save([torch.from_numpy(x), torch.from_numpy(y)], path)");
+  write_file(dir.file("m.toml"), manifest("format = \"tensors\"\ntrain = \"train.data\"\n"));
+  auto r = run_trainkit({"run", dir.file("m.toml")});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("data.train: ") && Contains("holds a list of 2 items; the tensors format reads a flat dict"));
+  CHECK_THAT(r.err, !Contains("cannot read as a torch file"));
+}
+
 TEST_CASE("format npz: np.savez_compressed arrays by name", "[python]") {
   TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
