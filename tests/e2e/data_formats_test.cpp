@@ -126,7 +126,7 @@ TEST_CASE("format tensors: a dict of tensors written by torch.save", "[python]")
   TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
   write_with_python(dir, "torch.save({'image': torch.from_numpy(x), 'label': torch.from_numpy(y)}, path)");
-  run_and_check(dir, "format = \"tensors\"\ntrain = \"train.data\"\nvalidation_split = 0.25\n");
+  run_and_check(dir, "format = \"tensors\"\ntrain = \"train.data\"\nvalidation = \"train.data\"\n");
 }
 
 TEST_CASE("format tensors: a sound file of something else is exit 2 saying what it holds", "[python]") {
@@ -204,7 +204,7 @@ TEST_CASE("prefetch changes nothing: the same log with prefetch = 0 and prefetch
 
 TEST_CASE("kill -9 and --resume with prefetch, accumulation and clipping on continue bit-exactly", "[crash]") {
   TempDir straight, crashed;
-  const std::string data = "format = \"npy\"\ntrain = \"train\"\nprefetch = 4\n";
+  const std::string data = "format = \"npy\"\ntrain = \"train\"\nvalidation = \"train\"\nprefetch = 4\n";
   const std::string extensions = "[[extension]]\nuse = \"snapshot\"\ntrigger = \"5 iteration\"\nn_retains = 2\n";
   // 6 batches an epoch, 3 per update: 2 iterations an epoch, 300 in all.
   std::string m = manifest(data, "150 epoch") + extensions;
