@@ -6,6 +6,7 @@
 #include "cli/commands.h"
 #include "cli/plugin_setup.h"
 #include "core/error.h"
+#include "data/plugin_dataset.h"
 #include "manifest/manifest.h"
 #include "torch/session.h"
 #include "trainer/host_services.h"
@@ -38,7 +39,11 @@ int run_command(const Args& args) {
   std::vector<PlannedExtension> plan = plan_extensions(manifest, registry);
 
   OutDirLock lock(manifest.trainer.out);
-  std::unique_ptr<Session> session = make_session(manifest);
+  data::Openers openers;
+  openers.plugin = [&](const DataConfig& data) {
+    return data::open_plugin_splits(data, registry, services.host(), manifest.trainer.out);
+  };
+  std::unique_ptr<Session> session = make_session(manifest, std::move(openers));
   if (!args.quiet) host_log(TK_LOG_INFO, "", session->describe());
 
   RunEnd end;

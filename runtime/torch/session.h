@@ -13,6 +13,7 @@
 
 #include <dlpack/dlpack.h>
 
+#include "data/open.h"
 #include "manifest/manifest.h"
 #include "state/memory_tree.h"
 #include "trigger/observation.h"
@@ -86,7 +87,8 @@ class Session {
 };
 
 // Builds the session: sets threads and seeds, reads the data, builds the model and the optimizer.
-// Throws ConfigError for bad data paths, model files or optimizer names.
-std::unique_ptr<Session> make_session(const Manifest& manifest);
+// Throws ConfigError for bad data paths, model files or optimizer names. `openers.plugin` opens
+// [data] format = "plugin" (the CLI wires it to the loaded dataset classes).
+std::unique_ptr<Session> make_session(const Manifest& manifest, data::Openers openers = {});
 
 }  // namespace trainkit
