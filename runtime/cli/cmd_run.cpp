@@ -38,6 +38,7 @@ int run_command(const Args& args) {
   std::vector<PlannedExtension> plan = plan_extensions(manifest, registry);
 
   OutDirLock lock(manifest.trainer.out);
+  make_out_folders(plan, manifest.trainer.out);
   std::unique_ptr<Session> session = make_session(manifest);
   if (!args.quiet) host_log(TK_LOG_INFO, "", session->describe());
 
