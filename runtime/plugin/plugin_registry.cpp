@@ -42,6 +42,7 @@ void PluginRegistry::load_dir(const std::string& dir) {
     refused_.push_back({dir, problem});
     return;
   }
+  if (scan_) scan_ahead(entries, dir);
   for (const FolderEntry& entry : entries) {
     if (entry.refusal)
       refused_.push_back({entry.path, *entry.refusal});
@@ -49,6 +50,17 @@ void PluginRegistry::load_dir(const std::string& dir) {
       load_file(entry.path, dir);
   }
   if (scan_) scan_->save_cache();
+}
+
+void PluginRegistry::scan_ahead(const std::vector<FolderEntry>& entries, const std::string& root) {
+  std::vector<std::string> files;
+  for (const FolderEntry& entry : entries) {
+    std::error_code ec;
+    const fs::path real = fs::canonical(entry.path, ec);
+    if (entry.refusal || ec || tried_.count(real.string()) || check_file_policy(real, root)) continue;
+    files.push_back(real.string());
+  }
+  scan_->scan_ahead(files);
 }
 
 void PluginRegistry::load_file(const std::string& path, const std::string& root) {

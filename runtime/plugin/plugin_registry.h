@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "plugin/plugin_folder.h"
 #include "plugin/plugin_scan.h"
 #include "trainkit/abi.h"
 
@@ -85,6 +86,8 @@ class PluginRegistry {
   };
 
   std::optional<std::string> load_checked(const std::string& path, const std::string& real, const std::string& root);
+  // The folder's files that will be scanned, scanned several at a time first (PluginScan::scan_ahead).
+  void scan_ahead(const std::vector<FolderEntry>& entries, const std::string& root);
 
   const tk_host* host_;
   std::string libtorch_version_;

@@ -1,6 +1,7 @@
 // trainkit plugins: the out-of-process scan a plugin file passes before trainkit loads it in-process.
 //
 //   PluginScan scan(ScanSettings::for_this_program());
+//   scan.scan_ahead({"/opt/plugins/x.so", "/opt/plugins/y.so"});     // optional: several at a time
 //   if (auto reason = scan.refusal("/opt/plugins/x.so")) refuse(*reason);
 //   scan.save_cache();
 //
@@ -10,11 +11,15 @@
 // a constructor or crashes in init is refused with the reason, and every other file still loads.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "plugin/scan_cache.h"
+#include "plugin/scan_process.h"
 
 namespace trainkit {
 
@@ -39,6 +44,11 @@ class PluginScan {
  public:
   explicit PluginScan(ScanSettings settings);
 
+  // Judges, several at a time (one scanner per core, 2 to 8), the files whose verdicts are not known yet,
+  // so the refusal() calls that follow find them ready. Every file must already have passed the
+  // owner/mode policy: a file refused by it is never opened, not even in the scanner.
+  void scan_ahead(const std::vector<std::string>& real_paths);
+
   // nullopt when real_path (a regular file, already past the owner/mode policy) may be loaded
   // in-process; otherwise why not.
   std::optional<std::string> refusal(const std::string& real_path);
@@ -49,9 +59,20 @@ class PluginScan {
   size_t scans_started() const { return scans_started_; }
 
  private:
+  struct Judged {
+    FileStamp stamp;
+    ScanVerdict verdict;
+  };
+  // This process's verdict for the file as stamped (time-outs included), else the cache's.
+  std::optional<ScanVerdict> known(const FileStamp& stamp) const;
+  // The static probe, then the scanner. Safe to call from several threads at once.
+  ScanOutcome judge(const std::string& real_path);
+  void remember(const FileStamp& before, const ScanOutcome& outcome);
+
   ScanSettings settings_;
   ScanCache cache_;
-  size_t scans_started_ = 0;
+  std::map<std::string, Judged> judged_;  // by real path
+  std::atomic<size_t> scans_started_{0};
 };
 
 }  // namespace trainkit

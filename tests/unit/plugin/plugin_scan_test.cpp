@@ -171,5 +171,32 @@ TEST_CASE("scan: the registry loads the good plugins of a folder next to crashin
   CHECK(fs::exists(cache.file("cache/plugin-scan.json")));  // load_dir saved the verdicts
 }
 
+TEST_CASE("scan: scan_ahead judges files several at a time; refusal then answers from it", "[plugin][scan]") {
+  TempDir dir, cache;
+  const std::vector<std::string> files = {dir.add("good/good_a.so"), dir.add("good/good_b.so"),
+                                          dir.add("hostile/crash_constructor.so"), dir.add("bad/not_elf.so")};
+  PluginScan scan(settings(cache));
+  scan.scan_ahead(files);
+  CHECK(scan.scans_started() == 3);  // the probe refuses not_elf.so without a scanner
+  CHECK_FALSE(scan.refusal(files[0]));
+  CHECK_FALSE(scan.refusal(files[1]));
+  CHECK_THAT(scan.refusal(files[2]).value(), StartsWith("crashed the plugin scanner"));
+  CHECK(scan.refusal(files[3]));
+  CHECK(scan.scans_started() == 3);
+}
+
+TEST_CASE("scan: a file the owner/mode policy refuses is never opened, not even in the scanner", "[plugin][scan]") {
+  TempDir dir, cache;
+  const std::string hostile = dir.add("hostile/crash_constructor.so");
+  fs::permissions(hostile, fs::perms::others_write, fs::perm_options::add);
+  TestHost host;
+  PluginRegistry registry(host.get());
+  registry.enable_scan(settings(cache));
+  registry.load_dir(dir.path());
+  REQUIRE(registry.refused().size() == 1);
+  CHECK_THAT(registry.refused()[0].reason, Equals(hostile + " is writable by group or others (chmod go-w)"));
+  CHECK_FALSE(fs::exists(cache.file("cache/plugin-scan.json")));  // no verdict was made
+}
+
 }  // namespace
 }  // namespace trainkit
