@@ -150,10 +150,16 @@ RunEnd Trainer::run() {
   }
 }
 
+// Only informs the stop message: a failure to find one never changes how the stopped run ends.
 std::string Trainer::snapshot_left_by_stop() {
-  for (ExtensionInstance* e : in_priority_order())
-    if (e->call_on_stop())
+  for (ExtensionInstance* e : in_priority_order()) {
+    if (!e->call_on_stop()) continue;
+    try {
       if (auto found = e->find_resume_point(context_for(e, false), /*requested=*/true)) return *found;
+    } catch (const std::exception& error) {
+      host_log(TK_LOG_WARNING, e->name(), error.what());
+    }
+  }
   return "";
 }
 

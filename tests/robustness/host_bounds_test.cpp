@@ -64,6 +64,12 @@ TEST_CASE("inf is refused like nan and -inf, in the file and in --set", "[bounds
   CHECK_THAT(error_of("[[extension]]\nuse = \"x\"\ntrigger = { every = inf }\n"), Contains("must be a finite"));
 }
 
+TEST_CASE("optimizer values must fit the float32 scalars LibTorch turns them into", "[bounds]") {
+  CHECK(error_of("", {"optimizer.lr=1e308"}) == "--set optimizer.lr: must be in [0, 3.40282e+38]");
+  CHECK(error_of("[optimizer]\nname = \"adam\"\neps = 1e39\n") == "m.toml:3:7: optimizer.eps: must be in (0, 3.40282e+38]");
+  CHECK(error_of("", {"optimizer.lr=3e38"}) == "(no error)");
+}
+
 TEST_CASE("threads are bounded by the machine and by 1024", "[bounds]") {
   const int64_t most = max_threads_here();
   REQUIRE(most >= 1);
@@ -97,7 +103,7 @@ TEST_CASE("model widths are bounded, and a model's size is counted before it is 
   CHECK(catalogue::builtin_parameter_count(mlp, 1, 28, 28, 10) == 784 * 256 + 256 + 256 * 10 + 10);
   mlp.hidden = {16777216, 16777216, 16777216};
   CHECK(catalogue::builtin_parameter_count(mlp, 1, 28, 28, 10) > int64_t{1} << 48);
-  mlp.hidden = std::vector<int64_t>(4096, 16777216);  // every sum saturates instead of wrapping
+  mlp.hidden = std::vector<int64_t>(40000, 16777216);  // 40000 x 2^48: the sum saturates instead of wrapping
   CHECK(catalogue::builtin_parameter_count(mlp, 1, 28, 28, 10) == std::numeric_limits<int64_t>::max());
   ModelConfig cnn;
   cnn.builtin = "cnn";  // conv 1→32, 32→64, then linear 64*7*7 → 10

@@ -73,20 +73,29 @@ TEST_CASE("values that failed after the data was loaded are refused by validate 
   write_file(dir.file("m.toml"), small_manifest("1 epoch", kLog));
   both_refuse(dir, {"trainer.stop=1e30 iteration"}, "--set trainer.stop: trigger \"1e30 iteration\": at most");
   both_refuse(dir, {"optimizer.lr=inf"}, "--set optimizer.lr: must be a finite number, not inf");
+  both_refuse(dir, {"optimizer.lr=1e308"}, "--set optimizer.lr: must be in [0, 3.40282e+38]");
   both_refuse(dir, {"trainer.threads=100000"}, "--set trainer.threads: must be at most");
   both_refuse(dir, {"trainer.threads=2147483648"}, "got 2147483648");
   both_refuse(dir, {"data.batch_size=9223372036854775807"}, "--set data.batch_size: must be in [1, 16777216]");
   both_refuse(dir, {"model.hidden=[16777217]"}, "--set model.hidden[0]: must be in (0, 16777216]");
 }
 
-TEST_CASE("a 10 MB instance name is refused before anything runs, without echoing it") {
+TEST_CASE("a long instance name is refused before anything runs, without echoing it") {
   TempDir dir;
-  write_file(dir.file("m.toml"), small_manifest("1 epoch", "[[extension]]\nuse = \"log_report\"\nname = \"" +
-                                                               std::string(10 << 20, 'n') + "\"\n"));
+  const auto manifest_with_name = [&](size_t length) {
+    write_file(dir.file("m.toml"), small_manifest("1 epoch", "[[extension]]\nuse = \"log_report\"\nname = \"" +
+                                                                 std::string(length, 'n') + "\"\n"));
+  };
+  manifest_with_name(100000);
   const ProcessResult r = run_bounded({"validate", dir.file("m.toml")});
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Contains("name: is 10485760 characters long; an instance name has at most 128"));
+  CHECK_THAT(r.err, Contains("name: is 100000 characters long; an instance name has at most 128"));
   CHECK(r.err.size() < 1000);
+  manifest_with_name(10 << 20);  // the 10 MB name of the report: the manifest is too large to read
+  const ProcessResult big = run_bounded({"run", dir.file("m.toml")});
+  CHECK(big.exit_code == 2);
+  CHECK_THAT(big.err, Contains("cannot read the manifest: it holds 10485") && Contains("more than the 4194304"));
+  CHECK(big.err.size() < 1000);
 }
 
 TEST_CASE("a model too large for the machine is refused before it is allocated, without a backtrace") {
@@ -126,7 +135,7 @@ TEST_CASE("a missing data folder and a TorchScript file that is no module are pl
   write_file(dir.file("m.toml"), manifest);
   const ProcessResult r = run_bounded({"run", dir.file("m.toml")});
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.err, Contains("m.toml:11:15: model.torchscript: " + dir.file("net.pt") +
+  CHECK_THAT(r.err, Contains("m.toml:8:15: model.torchscript: " + dir.file("net.pt") +
                              ": cannot load as a TorchScript module"));
   CHECK_THAT(r.err, !Contains("Exception raised from"));
 }
