@@ -1,11 +1,14 @@
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include <trainkit/sdk/json.hpp>
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/regular_file.h"
 #include "state/describe.h"
 #include "trainer/snapshot_io.h"
 
@@ -20,8 +23,10 @@ std::string json_string(const std::string& s) { return tk::json::dump(tk::json::
 int inspect_command(const Args& args) {
   TK_CHECK(args.positionals.size() == 1, ConfigError, "inspect needs exactly one SNAPSHOT; see trainkit --help");
   const std::string& path = args.positionals[0];
+  const std::string why = not_a_regular_file(path);  // a FIFO would block the read forever
+  TK_CHECK(why.empty(), ConfigError, "cannot inspect ", path, ": ", why);
   struct stat st {};
-  TK_CHECK(::stat(path.c_str(), &st) == 0, ConfigError, "cannot read ", path, ": no such file");
+  TK_CHECK(::stat(path.c_str(), &st) == 0, ConfigError, "cannot inspect ", path, ": ", std::strerror(errno));
   std::string format, problem;
   state::MemoryTree tree;
   try {

@@ -18,6 +18,7 @@ namespace trainkit::cli {
 int validate_command(const Args& args) {
   TK_CHECK(args.positionals.size() == 1, ConfigError, "validate needs exactly one MANIFEST; see trainkit --help");
   Manifest manifest = load_manifest(args.positionals[0], args.sets);
+  check_named_files(manifest);
   HostServices services;
   PluginRegistry registry(services.host());
   load_plugins(registry, plugin_dirs_for(manifest.trainer.plugin_dirs), true);

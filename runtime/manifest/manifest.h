@@ -52,6 +52,7 @@ struct ModelConfig {
   std::vector<int64_t> channels = {32, 64};  // cnn conv channels
   double dropout = 0.0;
   SourcePos pos;
+  SourcePos torchscript_pos;            // where torchscript is written: errors about the file point there
 };
 
 struct DataConfig {
@@ -64,6 +65,7 @@ struct DataConfig {
   int64_t train_limit = 0;              // use only the first N training examples (0 = all)
   int64_t validation_limit = 0;         // same for validation
   SourcePos pos;
+  SourcePos root_pos;                   // where root is written (the table's place when it is not)
 };
 
 // Which optimizer reads which key, the bounds, and the defaults that differ between optimizers (adamw's
@@ -125,5 +127,11 @@ Manifest load_manifest(const std::string& path, const std::vector<std::string>& 
 // Same, from text already in memory (tests); `path` is used for messages and for resolving relative paths.
 Manifest parse_manifest(const std::string& text, const std::string& path,
                         const std::vector<std::string>& overrides = {});
+
+// Throws ConfigError at the key's place unless the files the manifest names are there: data.root a folder
+// (for format "idx"), model.torchscript a regular file (a FIFO would block the read). Separate from parsing,
+// which never touches the file system; `validate` and `run` both call it before anything loads.
+// (trainer.init_from is checked with --init-from, whose refusals exit 3: docs/resume.md.)
+void check_named_files(const Manifest& manifest);
 
 }  // namespace trainkit
