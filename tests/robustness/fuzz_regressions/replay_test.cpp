@@ -52,6 +52,10 @@ TEST_CASE("fuzz regressions: the state archive reader handles every seed and pas
   replay("archive_reader", trainkit::fuzz::archive_reader);
 }
 
+TEST_CASE("fuzz regressions: the torch-format reader handles every seed and past finding", "[fuzz]") {
+  replay("torch_file", trainkit::fuzz::torch_file);
+}
+
 TEST_CASE("fuzz regressions: the manifest with --set handles every seed and past finding", "[fuzz]") {
   replay("manifest", trainkit::fuzz::manifest);
 }
