@@ -18,7 +18,7 @@ cli::Args parse(std::vector<std::string> words) {
   return cli::parse_args(static_cast<int>(argv.size()), argv.data());
 }
 
-TEST_CASE("--resume takes the next word as SNAPSHOT before or after the manifest", "[cli]") {
+TEST_CASE("run: --resume takes the next word as SNAPSHOT before or after the manifest", "[cli]") {
   for (const auto& words : std::vector<std::vector<std::string>>{{"run", "--resume", "snap", "m.toml"},
                                                                  {"run", "m.toml", "--resume", "snap"},
                                                                  {"run", "--resume=snap", "m.toml"}}) {
@@ -29,7 +29,7 @@ TEST_CASE("--resume takes the next word as SNAPSHOT before or after the manifest
   }
 }
 
-TEST_CASE("--resume alone before a manifest, an option or nothing", "[cli]") {
+TEST_CASE("run: --resume alone before a manifest, an option or nothing", "[cli]") {
   for (const auto& words : std::vector<std::vector<std::string>>{{"run", "--resume", "m.toml"},
                                                                  {"run", "m.toml", "--resume"},
                                                                  {"run", "m.toml", "--resume", "-q"}}) {

@@ -140,7 +140,7 @@ TEST_CASE("a missing data folder and a TorchScript file that is no module are pl
   CHECK_THAT(r.err, !Contains("Exception raised from"));
 }
 
-TEST_CASE("--resume SNAPSHOT before the manifest resumes from SNAPSHOT") {
+TEST_CASE("run: --resume SNAPSHOT before the manifest resumes from SNAPSHOT") {
   TK_REQUIRE_DATA();
   TempDir dir;
   write_file(dir.file("m.toml"), small_manifest("1 epoch", "[[extension]]\nuse = \"snapshot\"\n"));

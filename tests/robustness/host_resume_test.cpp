@@ -13,7 +13,7 @@
 using namespace tk_test;
 using Catch::Contains;
 
-TEST_CASE("--resume skips a folder, a FIFO and a symlink loop named like snapshots, and says so") {
+TEST_CASE("run: --resume skips a folder, a FIFO and a symlink loop named like snapshots, and says so") {
   TK_REQUIRE_DATA();
   TempDir dir;
   write_file(dir.file("m.toml"), small_manifest("1 epoch", "[[extension]]\nuse = \"snapshot\"\n"));

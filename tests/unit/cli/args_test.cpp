@@ -43,7 +43,7 @@ TEST_CASE("run takes its options in any order", "[cli]") {
   CHECK(a.resume_path == "snap");
 }
 
-TEST_CASE("--resume takes neither a manifest (*.toml) nor an option as its SNAPSHOT", "[cli]") {
+TEST_CASE("run: --resume takes neither a manifest (*.toml) nor an option as its SNAPSHOT", "[cli]") {
   const Args before = parse({"run", "--resume", "m.toml"});
   CHECK(before.resume);
   CHECK_FALSE(before.resume_path);
