@@ -10,9 +10,10 @@ BUILD_DIR="${TRAINKIT_FUZZ_BUILD_DIR:-build-fuzz}"
 SECONDS_PER_TARGET="${1:-60}"
 shift || true
 
+mkdir -p "$BUILD_DIR"
 CC=clang CXX=clang++ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRAINKIT_FUZZ=ON \
-  -DTRAINKIT_BUILD_TESTS=OFF -DTRAINKIT_BUILD_BENCH=OFF ${CMAKE_ARGS:-} > "$BUILD_DIR.configure.log" \
-  || { cat "$BUILD_DIR.configure.log"; exit 1; }
+  -DTRAINKIT_BUILD_TESTS=OFF -DTRAINKIT_BUILD_BENCH=OFF ${CMAKE_ARGS:-} > "$BUILD_DIR/configure.log" \
+  || { cat "$BUILD_DIR/configure.log"; exit 1; }
 cmake --build "$BUILD_DIR" --target fuzzers
 if [ "$SECONDS_PER_TARGET" = "--build-only" ]; then exit 0; fi
 

@@ -10,8 +10,9 @@ runs=("$@")
 if [ "${#runs[@]}" -eq 0 ]; then runs=(asan tsan); fi
 
 configure() {  # <build dir> <TRAINKIT_SANITIZE value>
+  mkdir -p "$1"
   cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRAINKIT_SANITIZE="$2" \
-    -DTRAINKIT_BUILD_BENCH=OFF ${CMAKE_ARGS:-} > "$1.configure.log" || { cat "$1.configure.log"; exit 1; }
+    -DTRAINKIT_BUILD_BENCH=OFF ${CMAKE_ARGS:-} > "$1/configure.log" || { cat "$1/configure.log"; exit 1; }
 }
 
 # Empties the report folder, runs ctest, then fails if a test failed or any process left a report.
