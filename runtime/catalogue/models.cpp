@@ -38,7 +38,7 @@ int64_t builtin_parameter_count(const ModelConfig& config, int64_t channels, int
     }
     return add(count, mul_add(width, classes, classes));
   }
-  TK_INTERNAL_ASSERT(config.builtin == "cnn");
+  if (config.builtin != "cnn") return 0;  // no builtin of that name: model.cpp refuses it by name
   for (int64_t out : config.channels) {  // 3x3 convolutions (weight in x out x 9, bias out), each pooled by 2
     if (rows < 2 || cols < 2) return 0;
     count = add(count, mul_add(mul_add(channels, out, 0), 9, out));

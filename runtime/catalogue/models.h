@@ -36,7 +36,7 @@ const BuiltinModel* find_builtin_model(const std::string& name);  // nullptr for
 // The parameters the builtin `config.builtin` has for images of channels x rows x cols and `classes`
 // logits, counted as runtime/torch/model/model.cpp builds it and saturated at INT64_MAX, so a model too
 // large for the machine is refused before anything is allocated. 0 for a cnn whose pools leave no pixel
-// (model.cpp refuses it with its own message).
+// and for a name that is no builtin (model.cpp refuses both with its own message).
 int64_t builtin_parameter_count(const ModelConfig& config, int64_t channels, int64_t rows, int64_t cols,
                                 int64_t classes);
 

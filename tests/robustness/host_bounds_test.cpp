@@ -109,6 +109,9 @@ TEST_CASE("model widths are bounded, and a model's size is counted before it is 
   cnn.builtin = "cnn";  // conv 1→32, 32→64, then linear 64*7*7 → 10
   CHECK(catalogue::builtin_parameter_count(cnn, 1, 28, 28, 10) ==
         (1 * 32 * 9 + 32) + (32 * 64 * 9 + 64) + (64 * 7 * 7 * 10 + 10));
+  ModelConfig unknown;
+  unknown.builtin = "resnet";  // refused by name when the model is built; counting it is no internal error
+  CHECK(catalogue::builtin_parameter_count(unknown, 1, 28, 28, 10) == 0);
 }
 
 TEST_CASE("a manifest is read only from a regular file of at most 4 MiB, and never blocks", "[bounds]") {
