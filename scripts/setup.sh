@@ -7,7 +7,8 @@ BUILD_DIR="${1:-build}"
 
 PACKAGES=(
   g++ cmake ninja-build pkg-config
-  clang  # tests/abi builds a plugin with clang++ to show the ABI does not depend on the compiler
+  clang  # tests/abi builds a plugin with clang++ to show the ABI does not depend on the compiler; fuzz/ too
+  libclang-rt-14-dev  # libFuzzer and the sanitizer runtimes for clang (only recommended by clang)
   libtorch-dev python3-torch
   libopenblas0-pthread  # LibTorch on Debian falls back to the reference BLAS without it: ~14x slower
   libboost-dev libboost-filesystem-dev libboost-serialization-dev

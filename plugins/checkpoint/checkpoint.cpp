@@ -103,9 +103,9 @@ class Checkpoint final : public tk::Extension {
              tk::option::choice("global_step", "", {"", "iteration", "epoch"},
                                 "the {global_step} in the name: the iteration or epoch count; \"\" = none"),
              tk::option::string("filename_prefix", "", "{filename_prefix}; the default pattern adds \"_\" after it"),
-             tk::option::string("filename_pattern", "",
-                                "Python format string over {filename_prefix} {name} {global_step} {score_name} "
-                                "{score} {ext}; \"\" = Ignite's default"),
+             tk::option::out_file("filename_pattern", "",
+                                  "Python format string over {filename_prefix} {name} {global_step} {score_name} "
+                                  "{score} {ext}; \"\" = Ignite's default"),
              tk::option::string("ext", "", "{ext}; \"\" = tkpt, or pt with format = \"torch\""),
              tk::option::boolean("include_self", "false",
                                  "also save the extensions' states, this checkpoint's list among them"),

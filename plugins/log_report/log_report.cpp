@@ -64,8 +64,8 @@ class LogReport final : public tk::Extension {
             TK_PRIORITY_READER,
             TK_EXTENSION_WANTS_SUMMARY,
             {tk::option::string_list("keys", "[]", "observation keys to log; [] logs every key"),
-             tk::option::string("filename", "log",
-                                "file in out/; {epoch} and {iteration} are replaced; \"\" keeps the log in memory only"),
+             tk::option::out_file("filename", "log",
+                                  "file in out/; {epoch} and {iteration} are replaced; \"\" keeps the log in memory only"),
              tk::option::choice("format", "auto", {"auto", "json", "jsonl"},
                                 "json (the whole list, rewritten atomically), jsonl (one object per line, "
                                 "appended) or auto (jsonl when filename ends in .jsonl, else json)")},

@@ -71,7 +71,7 @@ class PlotReport final : public tk::Extension {
             {tk::option::required(tk::option::string_list(
                  "y_keys", nullptr, "observation keys to plot, one line each, e.g. [\"main/loss\", \"validation/main/loss\"]")),
              tk::option::choice("x_key", "iteration", {"iteration", "epoch"}, "the x axis"),
-             tk::option::string("filename", "plot.png", "file in out/; ending in .png writes a PNG, .svg an SVG"),
+             tk::option::out_file("filename", "plot.png", "file in out/; ending in .png writes a PNG, .svg an SVG"),
              tk::option::choice("marker", "x", {"x", "o", ".", ""}, "marker at each point; \"\" for none"),
              tk::option::boolean("grid", "true", "light grey grid lines at the ticks"),
              tk::option::integer("width", "800", "image width in pixels (200..16384)"),

@@ -9,12 +9,14 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <tuple>
 #include <vector>
 
@@ -66,8 +68,8 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
             "1 epoch",
             TK_PRIORITY_SNAPSHOT,
             TK_EXTENSION_CALL_ON_STOP,
-            {tk::option::string("filename", "snapshot_iter_{iteration}",
-                                "file name in out/; {iteration} and {epoch} are replaced"),
+            {tk::option::out_file("filename", "snapshot_iter_{iteration}",
+                                  "file name in out/; {iteration} and {epoch} are replaced"),
              tk::option::choice("target", "trainer", {"trainer", "model"},
                                 "trainer (the whole training state, resumable) or model (parameters and buffers)"),
              tk::option::string("condition", "",
@@ -187,8 +189,19 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
     for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
       std::string name = it->path().filename().string();
       auto m = template_.match(name);
+      if (!m) continue;
       struct stat st {};
-      if (!m || ::stat(it->path().c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      // A name that matches but is no regular file (a folder, a FIFO that would block the read, a
+      // dangling link or a symlink loop) is never opened, and said so: the user may expect it to count.
+      if (::stat(it->path().c_str(), &st) != 0) {
+        host().warn("skipping ", name, " in ", dir, ": ", std::generic_category().message(errno));
+        continue;
+      }
+      if (!S_ISREG(st.st_mode)) {
+        const char* kind = S_ISDIR(st.st_mode) ? "a folder" : S_ISFIFO(st.st_mode) ? "a FIFO" : "not a regular file";
+        host().warn("skipping ", name, " in ", dir, ": it is ", kind, ", not a snapshot file");
+        continue;
+      }
       candidates.push_back({name, m->iteration.value_or(INT64_MAX), mtime_ns(st)});
     }
     if (ec && ec != std::errc::no_such_file_or_directory) host().warn("cannot list ", dir, ": ", ec.message());

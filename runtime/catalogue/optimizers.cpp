@@ -1,6 +1,7 @@
 #include "catalogue/optimizers.h"
 
 #include <algorithm>
+#include <limits>
 #include <sstream>
 
 #include "core/error.h"
@@ -50,6 +51,12 @@ const OptimizerRule kNesterovRule{"nesterov", "needs momentum > 0 and dampening 
                                     return !c.nesterov || (c.momentum > 0 && c.dampening == 0);
                                   }};
 
+// Every hyperparameter meets the float32 parameters as a float32 scalar, and LibTorch refuses one that does
+// not fit ("value cannot be converted to type float without overflow") at the first step: the upper bound.
+constexpr double kFloatMax = std::numeric_limits<float>::max();
+const Range kNonNegativeFloat{0, false, kFloatMax, false};
+const Range kPositiveFloat{0, true, kFloatMax, false};
+
 }  // namespace
 
 // Note [Optimizer bounds]
@@ -58,20 +65,21 @@ const OptimizerRule kNesterovRule{"nesterov", "needs momentum > 0 and dampening 
 // > 0, because eps = 0 divides 0 by 0 for every parameter whose gradient is exactly zero (a dead ReLU unit
 // is enough) and the run turns to NaN; and dampening must be >= 0, which PyTorch does not check.
 // lr = 0 is allowed: it is how a warm-up from zero, or a run that only evaluates, is written.
+// Every upper end is float32's largest value (kFloatMax): larger values fail in LibTorch at the first step.
 const std::vector<OptimizerKey>& optimizer_keys() {
   static const std::vector<OptimizerKey> table = {
-      number("lr", Range::at_least(0), &Config::lr),
-      number("momentum", Range::at_least(0), &Config::momentum),
-      number("dampening", Range::at_least(0), &Config::dampening),
+      number("lr", kNonNegativeFloat, &Config::lr),
+      number("momentum", kNonNegativeFloat, &Config::momentum),
+      number("dampening", kNonNegativeFloat, &Config::dampening),
       flag("nesterov", &Config::nesterov),
-      number("weight_decay", Range::at_least(0), &Config::weight_decay, &Config::weight_decay_given),
+      number("weight_decay", kNonNegativeFloat, &Config::weight_decay, &Config::weight_decay_given),
       pair("betas", Range::from_below(0, 1), &Config::beta1, &Config::beta2, {"beta1", "beta2"}),
-      number("eps", Range::above(0), &Config::eps, &Config::eps_given),
+      number("eps", kPositiveFloat, &Config::eps, &Config::eps_given),
       flag("amsgrad", &Config::amsgrad),
-      number("alpha", Range::at_least(0), &Config::alpha),
+      number("alpha", kNonNegativeFloat, &Config::alpha),
       flag("centered", &Config::centered),
-      number("lr_decay", Range::at_least(0), &Config::lr_decay),
-      number("initial_accumulator_value", Range::at_least(0), &Config::initial_accumulator_value),
+      number("lr_decay", kNonNegativeFloat, &Config::lr_decay),
+      number("initial_accumulator_value", kNonNegativeFloat, &Config::initial_accumulator_value),
   };
   return table;
 }

@@ -48,7 +48,8 @@ const std::vector<OptionSpec>& options() {
       {"--out", "", "DIR", false, false, {"run"}, "the output folder instead of trainer.out",
        [](Args& a, const std::string& v) { a.out = v; }},
       {"--resume", "", "SNAPSHOT", true, false, {"run"},
-       "continue from SNAPSHOT; alone: the newest valid snapshot the snapshot extension finds (none: start fresh)",
+       "continue from SNAPSHOT (the next word, unless it ends in .toml; or --resume=SNAPSHOT); alone: the newest "
+       "valid snapshot the snapshot extension finds (none: start fresh)",
        [](Args& a, const std::string& v) {
          a.resume = true;
          if (!v.empty()) a.resume_path = v;
@@ -92,6 +93,11 @@ std::vector<std::string> command_names() {
   std::vector<std::string> names;
   for (const CommandSpec& command : commands()) names.push_back(command.name);
   return names;
+}
+
+bool names_a_manifest(const std::string& word) {
+  const std::string suffix = ".toml";
+  return word.size() >= suffix.size() && word.compare(word.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string take_value(int argc, char** argv, int& i, const std::string& option) {
@@ -178,8 +184,9 @@ Args parse_args(int argc, char** argv) {
       if (eq != std::string::npos) {
         value = arg.substr(eq + 1);
       } else if (option->value_optional) {
-        // Take the next word unless it is another option or still the command's operand.
-        if (i + 1 < argc && argv[i + 1][0] != '-' && !a.positionals.empty()) value = argv[++i];
+        // The next word is the value unless it is another option or a manifest (*.toml), so that
+        // `run --resume snap m.toml`, `run m.toml --resume snap` and `run --resume m.toml` all mean what they say.
+        if (i + 1 < argc && argv[i + 1][0] != '-' && !names_a_manifest(argv[i + 1])) value = argv[++i];
       } else if (!option->value.empty()) {
         value = take_value(argc, argv, i, option->name);
       }

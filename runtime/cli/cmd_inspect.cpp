@@ -1,11 +1,14 @@
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include <trainkit/sdk/json.hpp>
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/regular_file.h"
 #include "state/archive.h"
 #include "state/describe.h"
 #include "torch/script_weights.h"
@@ -95,8 +98,10 @@ std::string checksum_text(const Inspected& r) {
 int inspect_command(const Args& args) {
   TK_CHECK(args.positionals.size() == 1, ConfigError, "inspect needs exactly one FILE; see trainkit --help");
   const std::string& path = args.positionals[0];
+  const std::string why = not_a_regular_file(path);  // a FIFO would block the read forever
+  TK_CHECK(why.empty(), ConfigError, "cannot inspect ", path, ": ", why);
   struct stat st {};
-  TK_CHECK(::stat(path.c_str(), &st) == 0, ConfigError, "cannot read ", path, ": no such file");
+  TK_CHECK(::stat(path.c_str(), &st) == 0, ConfigError, "cannot inspect ", path, ": ", std::strerror(errno));
   const Inspected r = inspect_file(path, static_cast<uint64_t>(st.st_size));
   const bool shown = r.problem.empty();
   auto or_null = [](const std::string& s) { return s.empty() ? std::string("null") : json_string(s); };

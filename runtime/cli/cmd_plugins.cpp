@@ -24,6 +24,7 @@ const char* type_name(int32_t type) {
     case TK_OPTION_INT_LIST: return "[int]";
     case TK_OPTION_TRIGGER: return "trigger";
     case TK_OPTION_CHOICE: return "choice";
+    case TK_OPTION_OUT_FILE: return "out-file";
     default: return "?";
   }
 }
@@ -72,7 +73,8 @@ std::string wrapped(const std::string& text, size_t indent, size_t width) {
 std::string default_text(const tk_option_decl& o) {
   if (o.flags & TK_OPTION_REQUIRED) return "required";
   if (o.default_value == nullptr) return "no default";
-  const bool text = o.type == TK_OPTION_STRING || o.type == TK_OPTION_TRIGGER || o.type == TK_OPTION_CHOICE;
+  const bool text = o.type == TK_OPTION_STRING || o.type == TK_OPTION_TRIGGER || o.type == TK_OPTION_CHOICE ||
+                    o.type == TK_OPTION_OUT_FILE;
   return text ? str_cat("default \"", o.default_value, '"') : str_cat("default ", o.default_value);
 }
 

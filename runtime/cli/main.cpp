@@ -4,6 +4,7 @@
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "core/error.h"
+#include "trainer/signals.h"
 #include <trainkit/abi.h>
 
 #define TK_STR2(x) #x
@@ -13,6 +14,7 @@
 int main(int argc, char** argv) {
   using namespace trainkit;
   try {
+    install_stop_signals();  // Note [Stopping on a signal]: from here on, one SIGINT or SIGTERM always ends trainkit
     cli::Args args = cli::parse_args(argc, argv);
     if (args.command == "help" || args.command.empty()) {
       std::cout << cli::usage();
@@ -22,10 +24,19 @@ int main(int argc, char** argv) {
       std::cout << "trainkit " << TRAINKIT_VERSION << " (plugin ABI " << TK_ABI_MAJOR_TEXT << ")\n";
       return 0;
     }
-    if (args.command == "run") return cli::run_command(args);
-    if (args.command == "validate") return cli::validate_command(args);
-    if (args.command == "plugins") return cli::plugins_command(args);
-    if (args.command == "inspect") return cli::inspect_command(args);
+    if (args.command == "run") return cli::run_command(args);  // names its own phases
+    if (args.command == "validate") {
+      set_stop_phase("validating the manifest");
+      return cli::validate_command(args);
+    }
+    if (args.command == "plugins") {
+      set_stop_phase("listing plugins");
+      return cli::plugins_command(args);
+    }
+    if (args.command == "inspect") {
+      set_stop_phase("inspecting a snapshot");
+      return cli::inspect_command(args);
+    }
     throw ConfigError("command \"" + args.command + "\" is not available in this build yet");
   } catch (...) {
     return report_current_exception(std::cerr);  // exit 70 for a bug in trainkit

@@ -25,6 +25,7 @@ std::vector<std::string> plugin_dirs_for(const std::vector<std::string>& manifes
 }
 
 void load_plugins(PluginRegistry& registry, const std::vector<std::string>& dirs, bool report_refusals) {
+  registry.enable_scan(ScanSettings::for_this_program());  // only files that pass a scan in a child load here
   for (const auto& dir : dirs) registry.load_dir(dir);
   if (!report_refusals) return;
   for (const auto& r : registry.refused())

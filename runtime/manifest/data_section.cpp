@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "manifest/limits.h"
 #include "manifest/sections.h"
 #include "manifest/table_reader.h"
 #include "manifest/value_checks.h"
@@ -105,8 +106,12 @@ void read_data(const OptionValue& table, const std::string& dir, DataConfig& d) 
     if (find_field(table, k.key) && std::find(k.formats.begin(), k.formats.end(), d.format) == k.formats.end())
       r.require(false, k.key, str_cat("applies only to format \"", k.formats.front(), "\", not \"", d.format, "\""));
 
+  d.root_pos = table.pos;
   const bool root_given = r.read("root", d.root);
-  if (root_given) r.require(!d.root.empty(), "root", "must not be empty");
+  if (root_given) {
+    r.require(!d.root.empty(), "root", "must not be empty");
+    d.root_pos = r.find("root")->pos;
+  }
   const bool train_given = r.read("train", d.train);
   if (train_given) r.require(!d.train.empty(), "train", idx ? "must name the training files' stem" : "must name the training data");
   const bool validation_given = r.read("validation", d.validation);  // empty: no validation split
@@ -117,8 +122,12 @@ void read_data(const OptionValue& table, const std::string& dir, DataConfig& d) 
               "cannot be used together with data.validation (one validation split only)");
     d.validation.clear();
   }
-  if (r.read("batch_size", d.batch_size)) r.require(d.batch_size > 0, "batch_size", "must be > 0");
-  if (r.read("eval_batch_size", d.eval_batch_size)) r.require(d.eval_batch_size > 0, "eval_batch_size", "must be > 0");
+  if (r.read("batch_size", d.batch_size))
+    r.require(d.batch_size > 0 && d.batch_size <= kMaxBatchSize, "batch_size",
+              str_cat("must be in [1, ", kMaxBatchSize, "], got ", d.batch_size));
+  if (r.read("eval_batch_size", d.eval_batch_size))
+    r.require(d.eval_batch_size > 0 && d.eval_batch_size <= kMaxBatchSize, "eval_batch_size",
+              str_cat("must be in [1, ", kMaxBatchSize, "], got ", d.eval_batch_size));
   r.read("shuffle", d.shuffle);
   if (r.read("train_limit", d.train_limit)) r.require(d.train_limit >= 0, "train_limit", "must be >= 0 (0 = all)");
   if (r.read("validation_limit", d.validation_limit))

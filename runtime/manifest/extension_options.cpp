@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <optional>
 #include <stdexcept>
 
 #include "core/error.h"
 #include "core/spelling.h"
+#include "manifest/out_file_name.h"
 #include "trainkit/sdk/option_decls.hpp"
 
 namespace trainkit {
@@ -15,10 +17,30 @@ namespace {
 using Kind = OptionValue::Kind;
 using Value = BoundOptions::Value;
 
+// Shown values are cut here; a did-you-mean is not tried past kSuggestLength (no typo is that long, and
+// the edit distance costs the product of both lengths).
+constexpr size_t kShownLength = 80;
+constexpr size_t kSuggestLength = 128;
+
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string out;
-  for (size_t i = 0; i < names.size(); ++i) out += str_cat(i ? ", " : "", '"', names[i], '"');
+  for (size_t i = 0; i < names.size(); ++i) out += str_cat(i ? ", " : "", quoted_value(names[i]));
   return out;
+}
+
+std::string suggestion(const std::string& text, const std::vector<std::string>& candidates) {
+  return text.size() <= kSuggestLength ? did_you_mean(text, candidates) : "";
+}
+
+// The first string in value (itself, a list item, a table field) holding a NUL byte, or nullptr. A plugin
+// reads strings as C strings, so "x\u0000{iteration}" would reach it as "x".
+const OptionValue* with_nul(const OptionValue& value) {
+  if (value.kind == Kind::kString) return value.s.find('\0') != std::string::npos ? &value : nullptr;
+  for (const OptionValue& item : value.items)
+    if (const OptionValue* bad = with_nul(item)) return bad;
+  for (const auto& field : value.fields)
+    if (const OptionValue* bad = with_nul(field.second)) return bad;
+  return nullptr;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -43,6 +65,7 @@ const char* expected_type(tk_option_type type) {
     case TK_OPTION_INT_LIST: return "a list of integers";
     case TK_OPTION_TRIGGER: return "a trigger (a string such as \"1 epoch\" or a table)";
     case TK_OPTION_CHOICE: return "a string";
+    case TK_OPTION_OUT_FILE: return "a file name in the output folder (a string)";
   }
   return "a value";
 }
@@ -53,7 +76,8 @@ bool scalar_fits(const OptionValue& value, tk_option_type type) {
     case TK_OPTION_INT: return value.kind == Kind::kInt;
     case TK_OPTION_FLOAT: return value.kind == Kind::kInt || value.kind == Kind::kFloat;  // `0` means 0.0
     case TK_OPTION_STRING:
-    case TK_OPTION_CHOICE: return value.kind == Kind::kString;
+    case TK_OPTION_CHOICE:
+    case TK_OPTION_OUT_FILE: return value.kind == Kind::kString;
     case TK_OPTION_TRIGGER: return value.kind == Kind::kString || value.kind == Kind::kTable;
     default: return false;
   }
@@ -81,7 +105,8 @@ Value to_bound(const OptionValue& value, tk_option_type type, const std::string&
     case TK_OPTION_INT: out.i = value.i; break;
     case TK_OPTION_FLOAT: out.f = as_double(value); break;
     case TK_OPTION_STRING:
-    case TK_OPTION_CHOICE: out.s = value.s; break;
+    case TK_OPTION_CHOICE:
+    case TK_OPTION_OUT_FILE: out.s = value.s; break;
     case TK_OPTION_STRING_LIST:
       for (const auto& item : value.items) out.strings.push_back(item.s);
       break;
@@ -106,7 +131,14 @@ std::vector<std::string> declared_names(const tk::OptionDecls& decls) {
 std::string not_a_choice(const tk_option_decl& decl, const std::string& text) {
   const std::vector<std::string> choices = tk::choices_of(decl);
   if (std::find(choices.begin(), choices.end(), text) != choices.end()) return "";
-  return str_cat("must be one of ", quoted_list(choices), ", not \"", text, "\"", did_you_mean(text, choices));
+  return str_cat("must be one of ", quoted_list(choices), ", not ", quoted_value(text), suggestion(text, choices));
+}
+
+// The reason `text` cannot be an out-file name, or "" ("" itself means "no file").
+std::string not_an_out_file(const std::string& text) {
+  if (text.empty()) return "";
+  std::optional<std::string> problem = out_file_name_problem(text);
+  return problem ? str_cat(quoted_value(text), " ", *problem) : "";
 }
 
 // Whose options are bound: an [[extension]] table or [data.options], for messages.
@@ -124,7 +156,7 @@ Value bind_given(const Owner& owner, const std::string& key, const OptionValue& 
   const tk_option_decl* decl = decls.find(key);
   if (!decl) {
     const std::vector<std::string> names = declared_names(decls);
-    throw ConfigError(str_cat(locate(key_pos, owner.label), ": unknown option \"", key, "\"", did_you_mean(key, names),
+    throw ConfigError(str_cat(locate(key_pos, owner.label), ": unknown option ", quoted_value(key), suggestion(key, names),
                               names.empty() ? str_cat(" (class \"", owner.class_name, "\" takes no options)") : ""));
   }
   const auto type = static_cast<tk_option_type>(decl->type);
@@ -133,12 +165,20 @@ Value bind_given(const Owner& owner, const std::string& key, const OptionValue& 
                                           : str_cat("; item ", bad - value.items.data(), " is ", describe_kind(bad->kind));
     throw ConfigError(str_cat(locate(bad->pos, owner.label), ": option \"", key, "\" expects ", expected_type(type), got));
   }
+  if (const OptionValue* bad = with_nul(value))
+    throw ConfigError(str_cat(locate(bad->pos, owner.label), ": option \"", key, "\" holds a NUL character (\\u0000) in ",
+                              quoted_value(bad->s), "; plugins read strings only up to it"));
   if (type == TK_OPTION_CHOICE) {
     const std::string why = not_a_choice(*decl, value.s);
     if (!why.empty()) throw ConfigError(str_cat(locate(value.pos, owner.label), ": option \"", key, "\" ", why));
   }
+  if (type == TK_OPTION_OUT_FILE) {
+    const std::string why = not_an_out_file(value.s);
+    if (!why.empty()) throw ConfigError(str_cat(locate(value.pos, owner.label), ": option \"", key, "\" = ", why));
+  }
   Value bound = to_bound(value, type, owner.key_prefix + key);
   bound.from_manifest = true;
+  bound.pos = value.pos;
   return bound;
 }
 
@@ -162,8 +202,12 @@ Value parse_default(const tk_option_decl& decl, const Owner& owner) {
     const std::string why = not_a_choice(decl, text);
     TK_CHECK(why.empty(), ConfigError, what, ", which ", why);
   }
+  if (type == TK_OPTION_OUT_FILE) {
+    const std::string why = not_an_out_file(text);
+    TK_CHECK(why.empty(), ConfigError, what, ": ", why);
+  }
   OptionValue value;
-  if (type == TK_OPTION_STRING || type == TK_OPTION_CHOICE) {
+  if (type == TK_OPTION_STRING || type == TK_OPTION_CHOICE || type == TK_OPTION_OUT_FILE) {
     value.kind = Kind::kString;
     value.s = text;
   } else {
@@ -221,7 +265,9 @@ tk_status get_f64(const tk_config* c, const char* name, double* out) {
 
 tk_status get_str(const tk_config* c, const char* name, const char** out) {
   return get(c, name, out, [](const Value& v, const char*& o) {
-    if (v.type != TK_OPTION_STRING && v.type != TK_OPTION_TRIGGER && v.type != TK_OPTION_CHOICE) return false;
+    if (v.type != TK_OPTION_STRING && v.type != TK_OPTION_TRIGGER && v.type != TK_OPTION_CHOICE &&
+        v.type != TK_OPTION_OUT_FILE)
+      return false;
     o = v.s.c_str();
     return true;
   });
@@ -278,6 +324,28 @@ tk_status get_list_str(const tk_config* c, const char* name, size_t i, const cha
 
 }  // namespace
 
+std::string quoted_value(const std::string& text) {
+  size_t cut = std::min(text.size(), kShownLength);
+  while (cut < text.size() && cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // UTF-8
+  std::string out = "\"";
+  for (size_t i = 0; i < cut; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+      out += escaped;
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+  if (cut < text.size()) out += str_cat("... (", text.size(), " bytes)");
+  return out;
+}
+
 BoundOptions::BoundOptions() {
   config_.struct_size = sizeof(tk_config);
   config_.ctx = this;
@@ -307,7 +375,10 @@ std::unique_ptr<BoundOptions> bind_declared(const Owner& owner, const std::vecto
     if (decl.flags & TK_OPTION_REQUIRED)
       throw ConfigError(str_cat(locate(owner.pos, owner.label), ": missing required option \"", decl.name, "\"",
                                 decl.doc && *decl.doc ? str_cat(" (", decl.doc, ")") : ""));
-    if (decl.default_value) bound->set(decl.name, parse_default(decl, owner));  // else absent: TK_NOT_FOUND
+    if (!decl.default_value) continue;  // absent: TK_NOT_FOUND
+    Value value = parse_default(decl, owner);
+    value.pos = owner.pos;
+    bound->set(decl.name, std::move(value));
   }
   return bound;
 }

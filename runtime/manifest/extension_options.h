@@ -4,9 +4,11 @@
 //   auto opts = bind_options(manifest.extensions[i], *cls, manifest.trainer.out);   // throws ConfigError
 //   cls->create(cls, opts->view(), host, &instance, &err);
 //
-// Unknown options, wrong types, values outside a choice's set and missing required options are errors
-// with file:line:col and a did-you-mean; declared options the manifest omits get their declared defaults.
-// The declarations are read with tk::OptionDecls, by the plugin's own stride.
+// Unknown options, wrong types, values outside a choice's set, a NUL byte in any string, an out-file name
+// that leaves the output folder (out_file_name.h) and missing required options are errors with
+// file:line:col and a did-you-mean; declared options the manifest omits get their declared defaults.
+// Values are echoed through quoted_value, so a 10 MB value makes a one-line message. The declarations
+// are read with tk::OptionDecls, by the plugin's own stride.
 #pragma once
 
 #include <cstdint>
@@ -30,11 +32,12 @@ class BoundOptions {
     bool b = false;
     int64_t i = 0;
     double f = 0;
-    std::string s;                     // STRING, CHOICE, TRIGGER (canonical text)
+    std::string s;                     // STRING, CHOICE, OUT_FILE, TRIGGER (canonical text)
     std::vector<int64_t> ints;         // INT_LIST
     std::vector<double> floats;        // FLOAT_LIST
     std::vector<std::string> strings;  // STRING_LIST
     bool from_manifest = false;        // false: the declared default
+    SourcePos pos;                     // where the manifest gave it; the [[extension]] table's for a default
   };
 
   BoundOptions();
@@ -59,6 +62,10 @@ class BoundOptions {
   std::string out_dir_;
   tk_config config_{};
 };
+
+// The one way an option value is shown in a message: quoted, control bytes as \uXXXX (a NUL shows),
+// cut after 80 bytes at a character boundary with "..." and the full length: "\"aaa...\"... (10485760 bytes)".
+std::string quoted_value(const std::string& text);
 
 // Checks cfg.options against cls's declarations (positions in the options name the file in messages),
 // sets the view's instance_name to cfg.name and its out_dir to out_dir (the run's absolute output folder).

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "manifest/limits.h"
 #include "manifest/sections.h"
 #include "manifest/trigger_option.h"
 #include "manifest/value_checks.h"
@@ -18,6 +19,9 @@ using Kind = OptionValue::Kind;
 void check_explicit_name(const OptionValue& name, const std::string& path) {
   expect_kind(name, path, Kind::kString);
   if (name.s.empty()) fail_at(name, path, "must not be empty");
+  if (name.s.size() > kMaxInstanceNameLength)
+    fail_at(name, path, str_cat("is ", name.s.size(), " characters long; an instance name has at most ",
+                                kMaxInstanceNameLength));
   const bool plain = std::all_of(name.s.begin(), name.s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
   });

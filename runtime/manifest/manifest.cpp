@@ -2,13 +2,11 @@
 // (sections.h).
 #include "manifest/manifest.h"
 
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/error.h"
+#include "core/regular_file.h"
+#include "manifest/limits.h"
 #include "manifest/overrides.h"
 #include "manifest/sections.h"
 #include "manifest/table_reader.h"
@@ -61,14 +59,7 @@ Manifest parse_manifest(const std::string& text, const std::string& path, const 
 }
 
 Manifest load_manifest(const std::string& path, const std::vector<std::string>& overrides) {
-  std::error_code ec;
-  TK_CHECK(!fs::is_directory(path, ec), ConfigError, path, ": is a folder, not a manifest file");
-  std::ifstream in(path, std::ios::binary);
-  TK_CHECK(in.is_open(), ConfigError, path, ": cannot open the manifest: ", std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  TK_CHECK(!in.bad(), ConfigError, path, ": cannot read the manifest");
-  return parse_manifest(text.str(), path, overrides);
+  return parse_manifest(read_regular_file(path, kMaxManifestBytes, "manifest"), path, overrides);
 }
 
 }  // namespace trainkit

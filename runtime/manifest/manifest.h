@@ -60,6 +60,7 @@ struct ModelConfig {
   std::string input = "image";          // the batch field a forward-only model is given
   std::string target = "label";         // the batch field [loss] compares its output with
   SourcePos pos;
+  SourcePos torchscript_pos;            // where torchscript is written: errors about the file point there
 };
 
 // The values of data.format, each read by runtime/data/.
@@ -93,6 +94,7 @@ struct DataConfig {
   std::string plugin;                   // plugin: the dataset class
   std::vector<std::pair<std::string, OptionValue>> options;  // plugin: [data.options], in file order
   SourcePos pos;
+  SourcePos root_pos;                   // where root is written (the table's place when it is not)
 };
 
 // Which optimizer reads which key, the bounds, and the defaults that differ between optimizers (adamw's
@@ -157,5 +159,11 @@ Manifest load_manifest(const std::string& path, const std::vector<std::string>& 
 // Same, from text already in memory (tests); `path` is used for messages and for resolving relative paths.
 Manifest parse_manifest(const std::string& text, const std::string& path,
                         const std::vector<std::string>& overrides = {});
+
+// Throws ConfigError at the key's place unless the files the manifest names are there: data.root a folder
+// (for format "idx"), model.torchscript a regular file (a FIFO would block the read). Separate from parsing,
+// which never touches the file system; `validate` and `run` both call it before anything loads.
+// (trainer.init_from is checked with --init-from, whose refusals exit 3: docs/resume.md.)
+void check_named_files(const Manifest& manifest);
 
 }  // namespace trainkit

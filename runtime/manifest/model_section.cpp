@@ -25,6 +25,7 @@ void read_model(const OptionValue& table, const std::string& dir, ModelConfig& m
     r.require(!builtin_given, "torchscript", "builtin and torchscript are exclusive: give one of them");
     r.require(!m.torchscript.empty(), "torchscript", "must be the path of a scripted module");
     m.torchscript = absolute_from(dir, m.torchscript);
+    m.torchscript_pos = r.find("torchscript")->pos;
     m.builtin.clear();
   } else {
     r.require_choice("builtin", m.builtin, catalogue::builtin_model_names());

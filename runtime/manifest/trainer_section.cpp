@@ -4,6 +4,7 @@
 
 #include "catalogue/range.h"
 #include "core/error.h"
+#include "manifest/limits.h"
 #include "manifest/sections.h"
 #include "manifest/table_reader.h"
 #include "manifest/trigger_option.h"
@@ -26,6 +27,18 @@ void read_early_stop(const OptionValue& table, const std::string& path, TrainerC
   if (const OptionValue* max = r.find("max")) t.stop = interval_from_option(*max, r.path_of("max"));
   if (const OptionValue* check = r.find("check")) es.check = interval_from_option(*check, r.path_of("check"));
   r.finish();
+}
+
+// limits.h: more threads than 4 per hardware thread only spin against each other.
+void check_threads(const TableReader& r, int64_t threads) {
+  r.require(threads >= 0, "threads", str_cat("must be >= 0 (0 = LibTorch default), got ", threads));
+  const int64_t most = max_threads_here();
+  if (threads <= most) return;
+  r.require(false, "threads",
+            most == kMaxThreads
+                ? str_cat("must be at most ", kMaxThreads, ", got ", threads)
+                : str_cat("must be at most ", most, " on this machine (", kThreadsPerHardwareThread,
+                          " per hardware thread; it has ", most / kThreadsPerHardwareThread, "), got ", threads));
 }
 
 void read_stop(TableReader& r, TrainerConfig& t) {
@@ -78,7 +91,7 @@ void read_trainer(const OptionValue& table, const std::string& dir, TrainerConfi
   if (r.read("out", t.out)) r.require(!t.out.empty(), "out", "must not be empty");
   read_stop(r, t);
   if (r.read("seed", t.seed)) r.require(t.seed >= 0, "seed", "must be >= 0");
-  if (r.read("threads", t.threads)) r.require(t.threads >= 0, "threads", "must be >= 0 (0 = LibTorch default)");
+  if (r.read("threads", t.threads)) check_threads(r, t.threads);
   if (r.read("plugin_dirs", t.plugin_dirs))
     for (size_t i = 0; i < t.plugin_dirs.size(); ++i)
       r.require_item(!t.plugin_dirs[i].empty(), "plugin_dirs", i, "must not be empty");

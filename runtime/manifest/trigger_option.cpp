@@ -73,6 +73,8 @@ TriggerSpec manual_trigger(const OptionValue& table, const std::string& path) {
     const std::string item_path = str_cat(path, ".at[", i, "]");
     const double point = number_of(at.items[i], item_path);
     if (!(point > 0)) fail_at(at.items[i], item_path, "must be > 0");
+    if (point > kMaxTriggerCount)
+      fail_at(at.items[i], item_path, str_cat("must be at most ", static_cast<int64_t>(kMaxTriggerCount)));
     if (spec.unit == TriggerUnit::kIteration && point != std::floor(point))
       fail_at(at.items[i], item_path, "iterations must be whole");
     spec.points.push_back(point);

@@ -1,6 +1,7 @@
 #include "manifest/value_checks.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 #include "core/name_list.h"
@@ -37,10 +38,12 @@ const OptionValue* find_field(const OptionValue& table, const std::string& key) 
   return nullptr;
 }
 
-// A float key takes an integer too: `lr = 1` means 1.0.
+// A float key takes an integer too: `lr = 1` means 1.0. No key the host reads means anything by inf or
+// nan (a key that did would read the float itself), so they are refused here, once for every key.
 double number_of(const OptionValue& value, const std::string& key_path) {
   if (value.kind == Kind::kInt) return static_cast<double>(value.i);
   expect_kind(value, key_path, Kind::kFloat);
+  if (!std::isfinite(value.f)) fail_at(value, key_path, str_cat("must be a finite number, not ", value.f));
   return value.f;
 }
 

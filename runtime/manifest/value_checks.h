@@ -26,7 +26,7 @@ std::string locate(const SourcePos& pos, const std::string& key_path);
 // The field `key` of a table value, or nullptr.
 const OptionValue* find_field(const OptionValue& table, const std::string& key);
 
-// An integer or float value as a double; ConfigError for anything else.
+// An integer or finite float value as a double; ConfigError for anything else (inf and nan too).
 double number_of(const OptionValue& value, const std::string& key_path);
 
 // "an integer", "a string", ...: for "expected X, got Y".

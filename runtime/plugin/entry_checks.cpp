@@ -53,7 +53,7 @@ std::optional<std::string> check_option(const tk_option_decl& option, size_t i) 
   if (empty(option.name)) return str_cat("option #", i, " has no name");
   if (is_reserved(option.name))
     return str_cat("option \"", option.name, "\" is a key the manifest reserves (use, name, trigger, priority)");
-  if (option.type < TK_OPTION_BOOL || option.type > TK_OPTION_CHOICE)
+  if (option.type < TK_OPTION_BOOL || option.type > TK_OPTION_OUT_FILE)
     return str_cat("option \"", option.name, "\" has unknown type ", option.type);
   if (option.type == TK_OPTION_CHOICE) {
     if (auto reason = check_choices(option)) return str_cat("option \"", option.name, "\" ", *reason);

@@ -12,10 +12,6 @@
 #include <optional>
 #include <string>
 
-namespace boost::dll {
-class shared_library;
-}
-
 namespace trainkit {
 
 // Use as a cheap handle to a library that stays open until exit; copying it never closes anything.
@@ -30,8 +26,8 @@ class ResidentLibrary {
   const void* symbol(const char* name) const;
 
  private:
-  explicit ResidentLibrary(const boost::dll::shared_library* library) : library_(library) {}
-  const boost::dll::shared_library* library_;
+  explicit ResidentLibrary(void* handle) : handle_(handle) {}
+  void* handle_;  // never dlclose'd
 };
 
 }  // namespace trainkit

@@ -7,17 +7,22 @@
 //   const tk_extension_class* cls = registry.find_class("snapshot", &owner);
 //   const tk_dataset_class* ds = registry.find_dataset("spirals", &owner);   // [data] plugin = "spirals"
 //
-// Per file, in this order, stopping at the first failure (docs/abi.md lists the refusals): owner/mode policy,
-// static probe (no plugin code runs), dlopen RTLD_NOW|RTLD_LOCAL, entry checks, duplicate id, LibTorch version,
+// Per file, in this order, stopping at the first failure (docs/abi.md lists the refusals): what the folder
+// entry is (a regular file, or a symlink to one), owner/mode policy up to the search folder, the scan (a
+// cached verdict, or the static probe and then the scanner process, when enable_scan was called; the
+// static probe alone otherwise), dlopen RTLD_NOW|RTLD_LOCAL, entry checks, duplicate id, LibTorch version,
 // init, extension class checks. One bad file never stops the others.
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "plugin/plugin_folder.h"
+#include "plugin/plugin_scan.h"
 #include "trainkit/abi.h"
 
 namespace trainkit {
@@ -49,12 +54,19 @@ class PluginRegistry {
   PluginRegistry(const PluginRegistry&) = delete;
   PluginRegistry& operator=(const PluginRegistry&) = delete;
 
-  // Every regular file named *.so in dir (symlinks followed), by name. A missing or unreadable dir is one
-  // refusal line with the dir as its path.
+  // From now on, every file is scanned out of process before it is loaded (plugin_scan.h). The CLI
+  // always does this; without it (tests, tools loading their own fixtures) files are only probed.
+  void enable_scan(ScanSettings settings);
+
+  // Every entry named *.so in dir, by name: regular files and symlinks to them are loaded, anything else
+  // (a directory, a FIFO, a device, a dangling link, a symlink loop) is refused with what it is. A missing
+  // or unreadable dir is one refusal line with the dir as its path.
   void load_dir(const std::string& dir);
-  // One file. A file whose real path was already tried (loaded or refused) is skipped silently, so a
-  // folder listed twice or a symlink next to its target never inits a plugin twice.
-  void load_file(const std::string& path);
+  // One file; root is the search folder it was found in (the owner/mode policy covers every folder from
+  // the file up to it), or "" for the file's own folder. A file whose real path was already tried (loaded
+  // or refused) is skipped silently, so a folder listed twice or a symlink next to its target never inits
+  // a plugin twice.
+  void load_file(const std::string& path, const std::string& root = "");
 
   const std::vector<LoadedPlugin>& loaded() const { return loaded_; }
   const std::vector<RefusedPlugin>& refused() const { return refused_; }
@@ -79,8 +91,9 @@ class PluginRegistry {
     const tk_extension_class* cls;
   };
 
-  void load_real_file(const std::string& path, const std::string& real);
-  std::optional<std::string> load_checked(const std::string& path, const std::string& real);
+  std::optional<std::string> load_checked(const std::string& path, const std::string& real, const std::string& root);
+  // The folder's files that will be scanned, scanned several at a time first (PluginScan::scan_ahead).
+  void scan_ahead(const std::vector<FolderEntry>& entries, const std::string& root);
 
   const tk_host* host_;
   std::string libtorch_version_;
@@ -89,6 +102,7 @@ class PluginRegistry {
   std::map<std::string, ClassRef> classes_;  // by name
   std::map<std::string, std::pair<size_t, const tk_dataset_class*>> datasets_;  // by name: plugin, class
   std::set<std::string> tried_;              // real paths
+  std::unique_ptr<PluginScan> scan_;         // null: probe only
   bool shut_down_ = false;
 };
 

@@ -4,6 +4,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
@@ -90,6 +92,23 @@ int write_all(int fd, const char* data, size_t size) {
 }
 
 }  // namespace
+
+bool is_temp_file_name(const std::string& name) {
+  const std::string prefix = ".tmp.";
+  if (name.compare(0, prefix.size(), prefix) != 0) return false;
+  const size_t last_dot = name.rfind('.');
+  if (last_dot == std::string::npos || last_dot < prefix.size() + 1) return false;  // ".tmp.<name>." at least
+  const std::string tail = name.substr(last_dot + 1);
+  auto all = [&](const std::string& s, auto pred) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [&](char c) { return pred(static_cast<unsigned char>(c)); });
+  };
+  if (tail.size() == 6 && all(tail, ::isalnum)) return true;  // the SDK's mkostemp suffix
+  if (tail.size() != 16 || !all(tail, [](unsigned char c) { return std::isdigit(c) || (c >= 'a' && c <= 'f'); }))
+    return false;
+  const size_t pid_dot = name.rfind('.', last_dot - 1);
+  if (pid_dot == std::string::npos || pid_dot < prefix.size() + 1) return false;
+  return all(name.substr(pid_dot + 1, last_dot - pid_dot - 1), ::isdigit);
+}
 
 bool folder_sync_unsupported(int error) noexcept { return error == EINVAL || error == ENOTSUP; }
 

@@ -40,6 +40,11 @@ struct ReplaceFailure {
   char path[kMaxReplacePathBytes] = {};  // truncated to fit
 };
 
+// True for a file name (no folder) that only an interrupted atomic write makes: the host's
+// ".tmp.<name>.<pid>.<16 hex digits>" (Note [Atomic file replacement]) or the SDK's ".tmp.<name>.XXXXXX"
+// (sdk/atomic_file.hpp, mkostemp's six letters and digits). A run removes these from its output folder.
+bool is_temp_file_name(const std::string& name);
+
 // "cannot <step> '<path>' (writing '<target>'): <strerror>", for an exception's message.
 std::string describe(const ReplaceFailure& failure, const std::string& target);
 

@@ -1,15 +1,20 @@
 #include "torch/session.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <cstring>
 #include <optional>
 
+#include "catalogue/models.h"
 #include "core/error.h"
+#include "manifest/limits.h"
 #include "torch/device.h"
 #include "torch/dlpack_view.h"
 #include "torch/model/model.h"
@@ -69,6 +74,46 @@ std::string with_commas(int64_t n) {
   std::string digits = std::to_string(n);
   for (int i = static_cast<int>(digits.size()) - 3; i > 0; i -= 3) digits.insert(static_cast<size_t>(i), ",");
   return digits;
+}
+
+// Refuses a builtin model whose parameters, with their gradients and two optimizer slots (Adam's), would
+// not fit in this machine's memory, before any of it is allocated: LibTorch would otherwise either fail
+// with an allocator backtrace or, with memory overcommitted, be killed while initialising the weights.
+void check_fits_in_memory(const ModelConfig& config, const model::ModelIo& io) {
+  int64_t elements = 1;
+  for (int64_t d : io.input) elements = d > 0 && elements > std::numeric_limits<int64_t>::max() / d ? 0 : elements * d;
+  int64_t outputs = io.classes;
+  if (outputs == 0) {
+    outputs = 1;
+    for (int64_t d : io.target) outputs *= d;
+  }
+  // A cnn reads [C, H, W]; any other input is flattened by the mlp (and a cnn refuses it in model.cpp).
+  const bool image = io.input.size() == 3;
+  const int64_t parameters = catalogue::builtin_parameter_count(
+      config, image ? io.input[0] : elements, image ? io.input[1] : 1, image ? io.input[2] : 1, outputs);
+  constexpr double kBytesPerParameter = 4.0 * 4;  // float32 weight, gradient, two optimizer slots
+  const double needed = static_cast<double>(parameters) * kBytesPerParameter;
+  const double memory = static_cast<double>(::sysconf(_SC_PHYS_PAGES)) * static_cast<double>(::sysconf(_SC_PAGE_SIZE));
+  TK_CHECK(memory <= 0 || needed <= memory, ConfigError, place(config.pos), "model: the ", config.builtin, " has ",
+           parameters == std::numeric_limits<int64_t>::max() ? std::string("more than 9e18") : with_commas(parameters),
+           " parameters, about ", std::llround(needed / 1e9), " GB with gradients and optimizer state; this machine has ",
+           std::llround(memory / 1e9), " GB of memory (make model.hidden or model.channels smaller)");
+}
+
+// make_model with every error placed in the manifest: a TorchScript file that is not a module is reported
+// at model.torchscript, and LibTorch's own errors come without their backtrace.
+std::unique_ptr<model::Model> build_model(const ModelConfig& config, const std::function<model::ModelIo()>& io) {
+  const std::string at = config.torchscript.empty() ? place(config.pos) : place(config.torchscript_pos) + "model.torchscript: ";
+  try {
+    return model::make_model(config, io);
+  } catch (const ConfigError& e) {
+    const std::string what = e.what();
+    const bool placed = !config.pos.file.empty() && what.rfind(config.pos.file + ":", 0) == 0;
+    if (config.torchscript.empty() || placed) throw;
+    throw ConfigError(at + what);
+  } catch (const c10::Error& e) {
+    throw ConfigError(str_cat(at, "cannot build the model: ", e.what_without_backtrace()));
+  }
 }
 
 class TorchSession final : public Session {
@@ -179,10 +224,13 @@ TorchSession::TorchSession(const Manifest& manifest, data::Openers openers)
       trainer_(manifest.trainer),
       data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed), manifest.trainer.out, std::move(openers)),
       device_(resolve_device(manifest.trainer)) {
-  TK_CHECK(manifest.data.batch_size > 0, ConfigError, place(manifest.data.pos), "data.batch_size must be > 0, got ",
+  // The manifest's bounds (manifest/limits.h), for configs built in code too.
+  TK_CHECK(manifest.data.batch_size > 0 && manifest.data.batch_size <= kMaxBatchSize, ConfigError,
+           place(manifest.data.pos), "data.batch_size must be in [1, ", kMaxBatchSize, "], got ",
            manifest.data.batch_size);
-  TK_CHECK(manifest.trainer.threads >= 0, ConfigError, place(manifest.trainer.pos),
-           "trainer.threads must be >= 0 (0 = LibTorch's default), got ", manifest.trainer.threads);
+  TK_CHECK(manifest.trainer.threads >= 0 && manifest.trainer.threads <= max_threads_here(), ConfigError,
+           place(manifest.trainer.pos), "trainer.threads must be in [0, ", max_threads_here(),
+           "] on this machine (0 = LibTorch's default), got ", manifest.trainer.threads);
   TK_CHECK(manifest.trainer.accumulate >= 1, ConfigError, place(manifest.trainer.pos),
            "trainer.accumulate must be >= 1, got ", manifest.trainer.accumulate);
   if (manifest.trainer.threads > 0) {
@@ -196,7 +244,11 @@ TorchSession::TorchSession(const Manifest& manifest, data::Openers openers)
     // Built on the CPU from the session's generator, then moved: the same seed gives the same initial
     // weights on every device.
     DefaultGeneratorScope rng(default_generator_state_);
-    model_ = model::make_model(manifest.model, [&] { return model_io(manifest, data_); });
+    model_ = build_model(manifest.model, [&] {
+      const model::ModelIo io = model_io(manifest, data_);
+      if (manifest.model.torchscript.empty()) check_fits_in_memory(manifest.model, io);
+      return io;
+    });
   }
   model_->to(device_);
   step_ = make_step(*model_, manifest.model, manifest.loss);

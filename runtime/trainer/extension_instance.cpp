@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "manifest/value_checks.h"
 #include "plugin/call.h"
 #include "state/abi_visitor.h"
 
@@ -14,8 +15,9 @@ ExtensionInstance::ExtensionInstance(PlannedExtension planned, HostServices& ser
   tk_error err = make_error_buffer();
   tk_status s = planned_.cls->create(planned_.cls, planned_.options->view(), host_.host(), &instance_, &err);
   if (s == TK_OK && instance_ == nullptr) s = TK_ERR_INTERNAL;  // "created" nothing: no message to show
-  // A create failure is the plugin rejecting its options: a configuration error, nothing trained.
-  throw_unless_ok<ConfigError>(s, err, what_failed("create"));
+  // A create failure is the plugin rejecting its options: a configuration error, nothing trained, placed
+  // at the [[extension]] table.
+  throw_unless_ok<ConfigError>(s, err, locate(planned_.pos, what_failed("create")));
 }
 
 ExtensionInstance::~ExtensionInstance() {

@@ -1,6 +1,7 @@
 #include "trainer/out_dir.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "state/atomic_replace.h"
 
 namespace trainkit {
 
@@ -22,7 +24,7 @@ void make_directories(const std::string& dir) {
   if (ec) throw ConfigError(str_cat("cannot create output folder ", dir, ": ", ec.message()));
 }
 
-OutDirLock::OutDirLock(const std::string& dir) {
+OutDirLock::OutDirLock(const std::string& dir) : dir_(dir) {
   make_directories(dir);
   const std::string path = dir + "/.lock";
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -41,6 +43,41 @@ OutDirLock::OutDirLock(const std::string& dir) {
 
 OutDirLock::~OutDirLock() {
   if (fd_ >= 0) ::close(fd_);
+}
+
+namespace {
+
+// The pid a host temp name carries (".tmp.<name>.<pid>.<hex>"), or 0 for the SDK's form, which has none.
+pid_t writer_pid(const std::string& name) {
+  const size_t last = name.rfind('.');
+  const size_t before = name.rfind('.', last - 1);
+  const std::string digits = name.substr(before + 1, last - before - 1);
+  if (name.size() - last - 1 != 16 || digits.empty() || digits.size() > 9) return 0;
+  return static_cast<pid_t>(std::stol(digits));
+}
+
+bool alive_other_process(pid_t pid) {
+  if (pid <= 0 || pid == ::getpid()) return false;  // our own pid: an earlier process that had it, since
+                                                     // this run has written nothing yet
+  return ::kill(pid, 0) == 0 || errno == EPERM;
+}
+
+}  // namespace
+
+std::vector<std::string> remove_orphan_temp_files(const OutDirLock& lock) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> removed;
+  std::error_code ec;
+  // Symlinked folders are not followed: only what the folder itself holds is ours to clean.
+  for (fs::recursive_directory_iterator it(lock.dir(), fs::directory_options::skip_permission_denied, ec), end;
+       !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!state::is_temp_file_name(name)) continue;
+    std::error_code type_ec;
+    if (!it->is_regular_file(type_ec) || it->is_symlink(type_ec) || alive_other_process(writer_pid(name))) continue;
+    if (::unlink(it->path().c_str()) == 0) removed.push_back(fs::relative(it->path(), lock.dir(), type_ec).string());
+  }
+  return removed;
 }
 
 }  // namespace trainkit

@@ -1,11 +1,16 @@
 #include "trainer/plan.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
 #include "core/error.h"
 #include "core/spelling.h"
+#include "manifest/out_file_name.h"
+#include "manifest/value_checks.h"
+#include "trainer/out_dir.h"
 
 namespace trainkit {
 namespace {
@@ -32,6 +37,64 @@ TriggerSpec class_default_trigger(const tk_extension_class& cls, const LoadedPlu
   }
 }
 
+// One out-file option of one planned instance with a file name ("" is no file).
+struct OutFile {
+  const PlannedExtension* ext;
+  std::string option;
+  const BoundOptions::Value* value;
+
+  std::string where() const { return locate(value->pos, str_cat("extension \"", ext->name, "\": option \"", option, "\"")); }
+  std::string what() const {
+    return str_cat("option \"", option, "\" of extension \"", ext->name, "\" (", quoted_value(value->s),
+                   value->from_manifest ? "" : ", its default", ")");
+  }
+};
+
+std::vector<OutFile> out_files(const std::vector<PlannedExtension>& plan) {
+  std::vector<OutFile> files;
+  for (const PlannedExtension& p : plan)
+    for (const auto& [key, value] : p.options->values())
+      if (value.type == TK_OPTION_OUT_FILE && !value.s.empty()) files.push_back({&p, key, &value});
+  return files;
+}
+
+// Note [When two out-file names collide], and a file where another name needs a folder.
+void check_out_file_collisions(const std::vector<OutFile>& files) {
+  for (size_t j = 0; j < files.size(); ++j) {
+    const std::string& b = files[j].value->s;
+    for (size_t i = 0; i < j; ++i) {
+      const std::string& a = files[i].value->s;
+      if (could_name_same_file(a, b))
+        throw ConfigError(str_cat(files[j].where(), ": ", quoted_value(b), " can name the same file in the output folder as ",
+                                  files[i].what(), ", so one would overwrite the other",
+                                  a == b ? "" : " ({iteration} and {epoch} stand for any number)",
+                                  "; give one of them another name"));
+      for (const auto& [file, folder] : {std::pair(a, out_file_folder(b)), std::pair(b, out_file_folder(a))}) {
+        if (folder.empty() || !could_name_folder(file, folder)) continue;
+        const OutFile& needs = file == a ? files[j] : files[i];
+        const OutFile& other = file == a ? files[i] : files[j];
+        throw ConfigError(str_cat(needs.where(), ": ", quoted_value(needs.value->s), " needs the folder ",
+                                  quoted_value(folder), ", which ", other.what(), " can name as a file"));
+      }
+    }
+  }
+}
+
+// What already exists on the way to a name's folder must be a folder (validate and run agree).
+void check_out_folders_on_disk(const std::vector<OutFile>& files, const std::string& out_dir) {
+  for (const OutFile& f : files) {
+    const std::string folder = out_file_folder(f.value->s);
+    for (size_t end = folder.find('/'); !folder.empty(); end = folder.find('/', end + 1)) {
+      const std::string path = out_dir + "/" + folder.substr(0, end);
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode))
+        throw ConfigError(str_cat(f.where(), ": ", quoted_value(f.value->s), " needs the folder ", path,
+                                  ", but that exists and is not a folder"));
+      if (end == std::string::npos) break;
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<PlannedExtension> plan_extensions(const Manifest& manifest, const PluginRegistry& registry) {
@@ -50,9 +113,25 @@ std::vector<PlannedExtension> plan_extensions(const Manifest& manifest, const Pl
     p.options = bind_options(cfg, *cls, manifest.trainer.out);
     p.options->set_instance_name(cfg.name);
     p.manifest_index = i;
+    p.pos = cfg.pos;
     plan.push_back(std::move(p));
   }
+  const std::vector<OutFile> files = out_files(plan);
+  check_out_file_collisions(files);
+  check_out_folders_on_disk(files, manifest.trainer.out);
   return plan;
+}
+
+void make_out_folders(const std::vector<PlannedExtension>& plan, const std::string& out_dir) {
+  for (const OutFile& f : out_files(plan)) {
+    const std::string folder = out_file_folder(f.value->s);
+    if (folder.empty()) continue;
+    try {
+      make_directories(out_dir + "/" + folder);
+    } catch (const ConfigError& e) {
+      throw ConfigError(str_cat(f.where(), ": ", e.what()));
+    }
+  }
 }
 
 std::string describe_plan(const Manifest& m, const std::vector<PlannedExtension>& plan) {
@@ -90,7 +169,8 @@ std::string describe_plan(const Manifest& m, const std::vector<PlannedExtension>
         case TK_OPTION_FLOAT: out << value.f; break;
         case TK_OPTION_STRING:
         case TK_OPTION_CHOICE:
-        case TK_OPTION_TRIGGER: out << '"' << value.s << '"'; break;
+        case TK_OPTION_OUT_FILE:
+        case TK_OPTION_TRIGGER: out << quoted_value(value.s); break;
         case TK_OPTION_STRING_LIST: {
           out << "[";
           for (size_t k = 0; k < value.strings.size(); ++k) out << (k ? ", " : "") << '"' << value.strings[k] << '"';

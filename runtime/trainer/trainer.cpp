@@ -1,6 +1,8 @@
 #include "trainer/trainer.h"
 
+#include <csignal>
 #include <exception>
+#include <optional>
 
 #include "core/error.h"
 #include "trainer/init_from.h"
@@ -110,9 +112,11 @@ void Trainer::run_iterations() {
   if (resumed_from_.empty()) progress_.evaluate_stop(progress_.trigger_context(&observation_));  // before any update
   while (!progress_.stop_fired()) {
     if (stop_requested()) {
+      acknowledge_stop();
       call_on_stop();
       return;
     }
+    note_iteration(progress_.iteration());
     observation_.clear();
     session_->step(observation_);
     progress_.advance();
@@ -121,12 +125,15 @@ void Trainer::run_iterations() {
   }
 }
 
+// Note [Stopping on a signal] (signals.h): until the loop starts, a signal ends the process at once; from
+// the first iteration to the last finalize it is taken between iterations.
 RunEnd Trainer::run() {
-  SignalGuard signals;
   start();
   progress_.start_clock();
+  std::optional<DeferredStop> deferred;
   try {
     initialize_extensions();
+    deferred.emplace();
     run_iterations();
   } catch (const std::exception& e) {
     handle_error(e.what());
@@ -141,6 +148,19 @@ RunEnd Trainer::run() {
     case SIGTERM: return RunEnd::kTerminated;
     default: return RunEnd::kCompleted;
   }
+}
+
+// Only informs the stop message: a failure to find one never changes how the stopped run ends.
+std::string Trainer::snapshot_left_by_stop() {
+  for (ExtensionInstance* e : in_priority_order()) {
+    if (!e->call_on_stop()) continue;
+    try {
+      if (auto found = e->find_resume_point(context_for(e, false), /*requested=*/true)) return *found;
+    } catch (const std::exception& error) {
+      host_log(TK_LOG_WARNING, e->name(), error.what());
+    }
+  }
+  return "";
 }
 
 // Chainer's error path: on_error to every instance (their failures are reported, never replace the

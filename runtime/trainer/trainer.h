@@ -40,6 +40,9 @@ class Trainer final {
   Trainer& operator=(const Trainer&) = delete;
 
   RunEnd run();
+  // After a run stopped by a signal: the snapshot `--resume` would continue from, as the instances called
+  // on a stop (the snapshot extension) find it; "" when there is none.
+  std::string snapshot_left_by_stop();
 
   int64_t iteration() const { return progress_.iteration(); }
   double elapsed_time() const { return progress_.elapsed_time(); }

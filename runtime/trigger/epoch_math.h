@@ -17,7 +17,8 @@
 
 namespace trainkit {
 
-// floor(value / period) with the snap of Note [Epoch boundaries in floating point]; period > 0.
+// floor(value / period) with the snap of Note [Epoch boundaries in floating point]; period > 0. Saturates at
+// INT64_MAX: a period far below one iteration ("1e-30 epoch") counts as "every iteration crosses one".
 int64_t floor_periods(double value, double period);
 
 // value >= point up to rounding (same snap); point > 0. For point <= 0 a plain comparison.
@@ -26,7 +27,8 @@ bool reached(double value, double point);
 // Python's a // b for b > 0 (rounds toward minus infinity, unlike C++'s a / b).
 int64_t floor_div(int64_t a, int64_t b);
 
-// The first iteration >= 1 whose epoch_detail (iteration / iterations_per_epoch) reaches `epochs`.
+// The first iteration >= 1 whose epoch_detail (iteration / iterations_per_epoch) reaches `epochs`; 1 for any
+// `epochs` below one iteration, INT64_MAX when the answer does not fit. Bounded time for every input.
 int64_t first_iteration_reaching(double epochs, double iterations_per_epoch);
 
 }  // namespace trainkit

@@ -24,7 +24,10 @@ bool IntervalTrigger::operator()(const TriggerContext& ctx) {
                                "\" was restored without its state; guessing the previous epoch");
       prev = ctx.previous_epoch_detail;
     }
-    fire = floor_periods(prev, period_) != floor_periods(ctx.epoch_detail, period_);
+    // A step as long as a period always crosses a boundary; saying so outright keeps periods far below one
+    // iteration firing every iteration once their counts saturate (epoch_math.h).
+    fire = ctx.epoch_detail - prev >= period_ ||
+           floor_periods(prev, period_) != floor_periods(ctx.epoch_detail, period_);
   } else {
     int64_t prev = previous_iteration_;
     if (prev < 0) {

@@ -4,6 +4,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "core/error.h"
+
 namespace trainkit {
 namespace {
 
@@ -55,6 +57,9 @@ TriggerSpec parse_trigger_text(const std::string& text) {
   } else {
     throw std::invalid_argument("trigger \"" + text + "\": unit must be \"iteration\" or \"epoch\", not \"" + unit + "\"");
   }
+  if (n > kMaxTriggerCount)
+    throw std::invalid_argument(str_cat("trigger \"", text, "\": at most ", static_cast<int64_t>(kMaxTriggerCount), " ", unit_name(spec.unit),
+                                        "s (a larger count is never reached)"));
   spec.period = n;
   return spec;
 }
@@ -64,10 +69,17 @@ double parse_duration(const std::string& text) {
   std::string unit;
   if (!split_number(text, n, unit) || n <= 0)
     throw std::invalid_argument("duration \"" + text + "\" is not a positive number with a unit (s, min, h)");
-  if (unit.empty() || unit == "s" || unit == "sec" || unit == "second" || unit == "seconds") return n;
-  if (unit == "min" || unit == "minute" || unit == "minutes") return n * 60;
-  if (unit == "h" || unit == "hour" || unit == "hours") return n * 3600;
-  throw std::invalid_argument("duration \"" + text + "\": unit must be s, min or h, not \"" + unit + "\"");
+  double seconds = 0;
+  if (unit.empty() || unit == "s" || unit == "sec" || unit == "second" || unit == "seconds")
+    seconds = n;
+  else if (unit == "min" || unit == "minute" || unit == "minutes")
+    seconds = n * 60;
+  else if (unit == "h" || unit == "hour" || unit == "hours")
+    seconds = n * 3600;
+  else
+    throw std::invalid_argument("duration \"" + text + "\": unit must be s, min or h, not \"" + unit + "\"");
+  if (!std::isfinite(seconds)) throw std::invalid_argument("duration \"" + text + "\" is too long to count");
+  return seconds;
 }
 
 std::string describe(const TriggerSpec& spec) {

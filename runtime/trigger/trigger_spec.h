@@ -27,13 +27,18 @@ struct TriggerSpec {
   std::string text;                        // as the user wrote it, for messages
 };
 
+// The most periods a trigger may count, in either unit: 10^15 iterations is three million years at ten
+// iterations a second, and every count up to it is exact in a double (2^53 ~ 9 x 10^15), where the
+// triggers compare epochs. "1e30 iteration" is refused where the manifest is read.
+constexpr double kMaxTriggerCount = 1e15;
+
 const char* unit_name(TriggerUnit unit);
 
-// "N iteration(s)" | "N epoch(s)" (N may be fractional for epochs) | "once" | "never".
+// "N iteration(s)" | "N epoch(s)" (N may be fractional for epochs; 0 < N <= kMaxTriggerCount) | "once" | "never".
 // Throws std::invalid_argument with a message that says what is accepted.
 TriggerSpec parse_trigger_text(const std::string& text);
 
-// "30 s", "30 sec", "5 min", "2 h", "1.5 hour", or a plain number of seconds. Throws std::invalid_argument.
+// "30 s", "30 sec", "5 min", "2 h", "1.5 hour", or a plain number of seconds; finite. Throws std::invalid_argument.
 double parse_duration(const std::string& text);
 
 // The canonical text of a spec ("2 epoch", "at [1000, 5000] iteration", "best validation/main/loss min ...").

@@ -4,6 +4,7 @@
 #include <trainkit/abi/version.h>
 
 #include "e2e_support.h"
+#include "trainkit/abi/version.h"
 
 using namespace tk_test;
 using Catch::Contains;
@@ -11,8 +12,8 @@ using Catch::Contains;
 TEST_CASE("version and help exit 0 and say what they are") {
   auto v = run_trainkit({"--version"});
   CHECK(v.exit_code == 0);
-  CHECK_THAT(v.out, Contains("trainkit ") &&
-                        Contains("plugin ABI " + std::to_string(TK_ABI_MAJOR) + "." + std::to_string(TK_ABI_MINOR)));
+  const std::string abi = std::to_string(TK_ABI_MAJOR) + "." + std::to_string(TK_ABI_MINOR);
+  CHECK_THAT(v.out, Contains("trainkit ") && Contains("plugin ABI " + abi + ")"));
   auto h = run_trainkit({"--help"});
   CHECK(h.exit_code == 0);
   CHECK_THAT(h.out, Contains("trainkit run MANIFEST") && Contains("exit codes"));

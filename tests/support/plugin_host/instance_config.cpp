@@ -39,6 +39,7 @@ OptionValue parse_default(const tk_option_decl& d) {
     case TK_OPTION_FLOAT: return std::stod(text);
     case TK_OPTION_STRING:
     case TK_OPTION_CHOICE:
+    case TK_OPTION_OUT_FILE:
     case TK_OPTION_TRIGGER: return text;
     case TK_OPTION_STRING_LIST: return list_items(text);
     case TK_OPTION_INT_LIST: {

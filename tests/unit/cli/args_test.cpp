@@ -43,7 +43,7 @@ TEST_CASE("run takes its options in any order", "[cli]") {
   CHECK(a.resume_path == "snap");
 }
 
-TEST_CASE("a resume path is taken only after the manifest and only when one follows", "[cli]") {
+TEST_CASE("run: --resume takes neither a manifest (*.toml) nor an option as its SNAPSHOT", "[cli]") {
   const Args before = parse({"run", "--resume", "m.toml"});
   CHECK(before.resume);
   CHECK_FALSE(before.resume_path);

@@ -70,6 +70,69 @@ TEST_CASE("policy: a private file in a private folder passes", "[plugin][policy]
   CHECK_FALSE(check_file_policy(dir.add("good/good_a.so")).has_value());
 }
 
+// D/sub/x.so found through the search folder D (D/x.so -> sub/x.so), or with D/sub itself searched.
+struct Nested {
+  TempDir d;
+  std::string sub, plugin;
+  Nested() : sub(d.file("sub")), plugin(d.file("sub/x.so")) {
+    fs::create_directory(sub);
+    fs::permissions(sub, fs::perms(0755), fs::perm_options::replace);
+    fs::copy_file(test::fixture("good/good_b.so"), plugin);
+    fs::permissions(plugin, fs::perms(0755), fs::perm_options::replace);
+  }
+};
+
+TEST_CASE("policy: every folder from the plugin up to the search folder is checked", "[plugin][policy]") {
+  Nested n;
+  CHECK_FALSE(check_file_policy(n.plugin, n.d.path()).has_value());
+  fs::permissions(n.sub, fs::perms::group_write, fs::perm_options::add);
+  CHECK(check_file_policy(n.plugin, n.d.path()) == n.sub + " is writable by group or others (chmod go-w)");
+  fs::permissions(n.sub, fs::perms::group_write, fs::perm_options::remove);
+  fs::permissions(n.d.path(), fs::perms::group_write, fs::perm_options::add);
+  CHECK(check_file_policy(n.plugin, n.d.path()) == n.d.path() + " is writable by group or others (chmod go-w)");
+}
+
+TEST_CASE("policy: a folder above the search folder writable by anyone refuses, one with the sticky bit does not",
+          "[plugin][policy]") {
+  Nested n;
+  fs::permissions(n.d.path(), fs::perms(0777), fs::perm_options::replace);
+  CHECK(check_file_policy(n.plugin, n.sub) ==
+        n.d.path() + " is writable by anyone and has no sticky bit, so anyone could replace the folders below it (chmod o-w)");
+  fs::permissions(n.d.path(), fs::perms(01777), fs::perm_options::replace);  // like /tmp
+  CHECK_FALSE(check_file_policy(n.plugin, n.sub).has_value());
+  fs::permissions(n.d.path(), fs::perms(0775), fs::perm_options::replace);  // group write above the search folder
+  CHECK_FALSE(check_file_policy(n.plugin, n.sub).has_value());
+}
+
+TEST_CASE("policy: the registry refuses a plugin in D/sub when D is world-writable, however it is reached",
+          "[plugin][policy]") {
+  Nested n;
+  fs::create_symlink("sub/x.so", n.d.file("x.so"));
+  fs::permissions(n.d.path(), fs::perms(0757), fs::perm_options::replace);
+  for (const std::string& search : {n.sub, n.d.path()}) {
+    TestHost host;
+    PluginRegistry registry(host.get());
+    registry.load_dir(search);
+    CHECK(registry.loaded().empty());
+    REQUIRE(registry.refused().size() == 1);
+    CHECK_THAT(registry.refused()[0].reason,
+               Catch::StartsWith(n.d.path() + (search == n.sub ? " is writable by anyone" : " is writable by group or others")));
+  }
+}
+
+TEST_CASE("policy: a symlink leading out of the search folder: its target's folder and the search folder",
+          "[plugin][policy]") {
+  TempDir store, dir;
+  const std::string target = store.add("good/good_a.so");
+  fs::create_symlink(target, dir.file("link.so"));
+  CHECK_FALSE(check_file_policy(dir.file("link.so"), dir.path()).has_value());
+  fs::permissions(store.path(), fs::perms::group_write, fs::perm_options::add);
+  CHECK(check_file_policy(dir.file("link.so"), dir.path()) == store.path() + " is writable by group or others (chmod go-w)");
+  fs::permissions(store.path(), fs::perms::group_write, fs::perm_options::remove);
+  fs::permissions(dir.path(), fs::perms::others_write, fs::perm_options::add);
+  CHECK(check_file_policy(dir.file("link.so"), dir.path()) == dir.path() + " is writable by group or others (chmod go-w)");
+}
+
 TEST_CASE("policy: a file owned by another user is refused", "[plugin][policy]") {
   if (::geteuid() != 0) TK_SKIP("not root: cannot chown a file to another user");
   TempDir dir;

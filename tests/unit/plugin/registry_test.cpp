@@ -105,7 +105,8 @@ TEST_CASE("the destructor calls deinit when shutdown was not called", "[plugin][
   CHECK(host.events() == std::vector<std::string>{std::string(kGoodB) + " init", std::string(kGoodB) + " deinit"});
 }
 
-TEST_CASE("load_dir takes *.so regular files by name and skips everything else", "[plugin][registry]") {
+TEST_CASE("load_dir takes *.so regular files by name, refuses other *.so entries and skips other names",
+          "[plugin][registry]") {
   namespace fs = std::filesystem;
   TempDir dir;
   // Named so that the C plugin sorts first, the opposite of the fixtures' own names.
@@ -121,7 +122,9 @@ TEST_CASE("load_dir takes *.so regular files by name and skips everything else",
   TestHost host;
   PluginRegistry registry(host.get());
   registry.load_dir(dir.path());
-  CHECK(registry.refused().empty());
+  REQUIRE(registry.refused().size() == 1);
+  CHECK(registry.refused()[0].path == dir.file("d.so"));
+  CHECK(registry.refused()[0].reason == "a directory, not a plugin file");
   REQUIRE(registry.loaded().size() == 2);
   CHECK(registry.loaded()[0].id == kGoodB);
   CHECK(registry.loaded()[1].id == kGoodA);

@@ -1,5 +1,6 @@
 // Damaged snapshots: every kind of damage is a clear trainkit::ResumeError, never a crash or a huge
 // allocation. Run under ASan/UBSan too (TRAINKIT_SANITIZE=ON).
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -19,8 +20,18 @@ using Catch::Matchers::Contains;
 
 namespace {
 
+// With TRAINKIT_FUZZ_SEEDS_DIR set, every file these tests make is also copied there, named by its hash:
+// fuzz/make_corpus.sh turns them into seeds of the archive reader's fuzzer.
+void keep_as_fuzz_seed(const std::string& path) {
+  const char* dir = std::getenv("TRAINKIT_FUZZ_SEEDS_DIR");
+  if (dir == nullptr) return;
+  const std::vector<uint8_t> bytes = read_bytes(path);
+  write_bytes(str_cat(dir, "/", std::hex, XXH3_64bits(bytes.data(), bytes.size())), bytes);
+}
+
 // The reason read_archive gives (without the "<path>: " prefix); also checks verify_archive agrees.
 std::string refusal(const std::string& path) {
+  keep_as_fuzz_seed(path);
   std::string reason;
   try {
     state::read_archive(path);
@@ -40,6 +51,7 @@ std::string valid_archive(const tk_test::TempDir& dir) {
   tree.leaves["model/main/big"] = float_tensor({64, 256}, 0.0f);  // 64 KiB, so cuts land in a payload
   std::string path = dir.file("good");
   state::write_archive(tree, path);
+  keep_as_fuzz_seed(path);
   return path;
 }
 
@@ -98,6 +110,7 @@ TEST_CASE("a forged archive that follows the documented layout reads back", "[st
   Body body;
   body.entry("trainer/iteration", 1, {}, {}, 8, XXH3_64bits(&v, 8)).put(v).end(1);
   write_bytes(dir.file("forged"), frame(body));
+  keep_as_fuzz_seed(dir.file("forged"));
   state::MemoryTree tree = state::read_archive(dir.file("forged"));
   CHECK(std::get<int64_t>(tree.leaves.at("trainer/iteration")) == 42);
   CHECK(state::verify_archive(dir.file("forged")).iteration == 42);
@@ -167,6 +180,7 @@ TEST_CASE("a flipped byte anywhere is refused", "[state][archive][corrupt]") {
   tk_test::TempDir dir;
   state::MemoryTree small = sample_tree();
   state::write_archive(small, dir.file("small"));
+  keep_as_fuzz_seed(dir.file("small"));
   const std::vector<uint8_t> small_bytes = read_bytes(dir.file("small"));
   const std::vector<uint8_t> big_bytes = read_bytes(valid_archive(dir));
 

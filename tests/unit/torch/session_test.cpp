@@ -288,7 +288,7 @@ TEST_CASE("configuration mistakes are ConfigErrors that say what is wrong", "[to
   refuses(m, "did you mean \"rmsprop\"");
   m = base;
   m.optimizer.lr = -1;
-  refuses(m, "optimizer.lr must be >= 0");
+  refuses(m, "optimizer.lr must be in [0, 3.40282e+38]");
   m = base;
   m.optimizer.nesterov = true;
   refuses(m, "nesterov needs momentum > 0");

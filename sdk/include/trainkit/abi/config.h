@@ -36,7 +36,16 @@ typedef enum tk_option_type {
   TK_OPTION_TRIGGER = 8,     /* a trigger spec: a string ("2 epoch") or a table; read back as a string */
   /* ABI 1.1: one string out of the declaration's choices, read back with get_str. The host refuses any
    * other value before anything trains, listing the choices with a did-you-mean. */
-  TK_OPTION_CHOICE = 9
+  TK_OPTION_CHOICE = 9,
+  /* ABI 1.2: the name of a file the plugin writes inside the run's output folder, relative to it; read
+   * back with get_str, joined to tk_context.out_dir by the plugin. "" means "no file". Before anything
+   * trains the host refuses a name that is absolute, has an empty, "." or ".." component, a NUL, a
+   * placeholder in a folder part, or a last component starting with ".tmp." (the temporary files of
+   * atomic writes); ".lock" (the folder's lock) too. It refuses two names, of any instances, that can
+   * name one file: {iteration} and {epoch} in the last component stand for any decimal number, any other
+   * {field} for any text without '/', and "{{" "}}" for literal braces. In a run the host creates the
+   * folders of every name inside the output folder before the first create. */
+  TK_OPTION_OUT_FILE = 10
 } tk_option_type;
 
 #define TK_OPTION_REQUIRED 1u /* the manifest must give it; default_value is then ignored */
@@ -49,8 +58,8 @@ typedef struct tk_option_decl {
   int32_t type;         /* tk_option_type. [main thread] */
   uint32_t flags;       /* TK_OPTION_* bits. [main thread] */
   /* The default as text, or NULL for "no default: the getter answers TK_NOT_FOUND when the manifest does
-   * not give it". STRING, TRIGGER and CHOICE defaults are the plain text ("log", "1 epoch"); every other
-   * type uses TOML value syntax ("3", "0.5", "true", "[\"main/loss\"]"). Static. [main thread] */
+   * not give it". STRING, TRIGGER, CHOICE and OUT_FILE defaults are the plain text ("log", "1 epoch");
+   * every other type uses TOML value syntax ("3", "0.5", "true", "[\"main/loss\"]"). Static. [main thread] */
   const char *default_value;
   const char *doc;      /* one line for `trainkit plugins --describe`; static. [main thread] */
   /* ---- ABI 1.1: a 1.0 plugin's elements end before here; read only when struct_size covers them ---- */
@@ -71,7 +80,7 @@ typedef struct tk_config {
   tk_status (*get_bool)(const struct tk_config *c, const char *name, int32_t *out); /* [main thread] */
   tk_status (*get_i64)(const struct tk_config *c, const char *name, int64_t *out);  /* [main thread] */
   tk_status (*get_f64)(const struct tk_config *c, const char *name, double *out);   /* [main thread] */
-  /* STRING, TRIGGER and CHOICE options. [main thread] */
+  /* STRING, TRIGGER, CHOICE and OUT_FILE options. [main thread] */
   tk_status (*get_str)(const struct tk_config *c, const char *name, const char **out);
   /* Lists: *count is set; element getters read element i < count. [main thread] */
   tk_status (*get_list_size)(const struct tk_config *c, const char *name, size_t *count);

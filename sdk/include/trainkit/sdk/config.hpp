@@ -37,6 +37,8 @@ inline tk_option_decl string_list(const char* n, const char* def, const char* do
 inline tk_option_decl real_list(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_FLOAT_LIST, def, doc); }
 inline tk_option_decl integer_list(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_INT_LIST, def, doc); }
 inline tk_option_decl trigger(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_TRIGGER, def, doc); }
+// A file the extension writes inside the output folder (SDK 1.2); the host checks the name before training.
+inline tk_option_decl out_file(const char* n, const char* def, const char* doc) { return make(n, TK_OPTION_OUT_FILE, def, doc); }
 inline tk_option_decl required(tk_option_decl d) { d.flags |= TK_OPTION_REQUIRED; return d; }
 
 // A string out of a fixed set; the host refuses any other value with a did-you-mean. The values must be
