@@ -14,12 +14,14 @@
 #include <vector>
 
 #include "state/memory_tree.h"
+#include "state/staged_tree.h"
 
-// The ABI's opaque tk_snapshot: a state copied out of the live run, encoded for its format.
+// The ABI's opaque tk_snapshot: a state copied out of the live run. Deleting it (the service's release)
+// gives its staging memory back to the run's pool for the next capture.
 struct tk_snapshot {
-  std::string format;              // "trainkit" | "torch"
-  trainkit::state::MemoryTree tree;  // format "trainkit"
-  std::vector<char> encoded;       // format "torch": the pickled bytes, encoded on capture
+  std::string format;                 // "trainkit" | "torch"
+  trainkit::state::StagedTree tree;   // format "trainkit"
+  std::vector<char> encoded;          // format "torch": the pickled bytes, encoded on capture
 };
 
 namespace trainkit {

@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "state/archive.h"
+#include "state/staged_tree.h"
 #include "torch/torch_format.h"
 
 namespace trainkit {
@@ -11,14 +12,16 @@ tk_snapshot* SnapshotMaker::capture(const std::string& target, const std::string
   check_snapshot_request(target, format);
   auto snapshot = std::make_unique<tk_snapshot>();
   snapshot->format = format;
-  {
-    state::MemorySaver saver(snapshot->tree);
-    state_.save(saver, target);
-  }
   if (format == "torch") {
-    snapshot->encoded = encode_torch(snapshot->tree);
-    snapshot->tree = state::MemoryTree{};
+    state::MemoryTree tree;
+    state::MemorySaver saver(tree);
+    state_.save(saver, target);
+    snapshot->encoded = encode_torch(tree);
+    return snapshot.release();
   }
+  snapshot->tree.memory = staging_->lease();
+  state::StagingSaver saver(snapshot->tree);
+  state_.save(saver, target);
   return snapshot.release();
 }
 
