@@ -169,30 +169,76 @@ void draw_marker(cairo_t* cr, const std::string& marker, double x, double y, dou
   }
 }
 
+// Every size follows from one font size, which follows the image size.
+struct Metrics {
+  double W, H;
+  double font, pad, tick_len, gap, line_width, marker_size;
+  double line_h = 0;  // one line of text at `font`
+  double swatch, legend_pad, row_h, text_gap;
+  double legend_spacing;  // between entries of one row of the bottom legend
+
+  Metrics(cairo_t* cr, const Style& style) : W(style.width), H(style.height) {
+    font = std::clamp(std::round(std::min(W, H) / 40.0), 9.0, 16.0);
+    pad = font;
+    tick_len = std::round(font * 0.4);
+    gap = std::round(font * 0.4);
+    line_width = std::max(1.5, font / 7);
+    marker_size = std::round(font * 0.33);
+    select_font(cr, CAIRO_FONT_WEIGHT_NORMAL, font);
+    cairo_font_extents_t fe;
+    cairo_font_extents(cr, &fe);
+    line_h = std::ceil(fe.ascent + fe.descent);
+    swatch = std::round(font * 2.2);
+    legend_pad = std::round(font * 0.6);
+    row_h = std::round(line_h * 1.3);
+    text_gap = std::round(font * 0.5);
+    legend_spacing = font * 1.5;
+  }
+
+  static void select_font(cairo_t* cr, cairo_font_weight_t weight, double size) {
+    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, weight);
+    cairo_set_font_size(cr, size);
+  }
+};
+
 struct LegendItem {
   std::string text;  // fitted
   double width;      // swatch + gap + text
 };
 
-void draw(cairo_t* cr, const std::vector<Series>& series, const Style& style) {
-  const double W = style.width, H = style.height;
-  const double font = std::clamp(std::round(std::min(W, H) / 40.0), 9.0, 16.0);
-  const double pad = font;
-  const double tick_len = std::round(font * 0.4);
-  const double gap = std::round(font * 0.4);
-  const double line_width = std::max(1.5, font / 7);
-  const double marker_size = std::round(font * 0.33);
+// The legend's box: right of the plot when it takes at most 35% of the width, else rows at the bottom.
+struct Legend {
+  bool right = true;
+  double w = 0, h = 0;
+  std::vector<LegendItem> items;
+  std::vector<std::vector<size_t>> rows;  // bottom legend: item indexes per row
+};
 
+// The title, bold and larger, cut to fit the image; empty for none.
+struct Title {
+  std::string text;
+  double h = 0, size = 0;
+};
+
+// The plot area in pixels, the data limits it shows, and the ticks of both axes with their labels.
+struct Frame {
+  double xlo, xhi, ylo, yhi;
+  double px0 = 0, py0 = 0, px1 = 0, py1 = 0;
+  double x_ticks_h = 0, x_label_h = 0;  // below the plot area: tick marks with labels, the x label
+  Ticks xt, yt;
+  std::vector<std::string> xlabels, ylabels;
+
+  double X(double x) const { return px0 + (x - xlo) / (xhi - xlo) * (px1 - px0); }
+  double Y(double y) const { return py1 - (y - ylo) / (yhi - ylo) * (py1 - py0); }
+};
+
+void paint_background(cairo_t* cr) {
   source(cr, kWhite);
   cairo_paint(cr);
+}
 
-  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_font_size(cr, font);
-  cairo_font_extents_t fe;
-  cairo_font_extents(cr, &fe);
-  const double line_h = std::ceil(fe.ascent + fe.descent);
-
-  // Data limits from every finite point.
+// The axis limits from every finite point: an integer x axis (iterations, epochs), a real y axis.
+Frame data_limits(const std::vector<Series>& series) {
   std::vector<double> xs, ys;
   for (auto& s : series)
     for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i)
@@ -202,139 +248,153 @@ void draw(cairo_t* cr, const std::vector<Series>& series, const Style& style) {
       }
   const auto [xlo, xhi] = axis_range(xs, /*integer=*/true);
   const auto [ylo, yhi] = axis_range(ys, /*integer=*/false);
+  Frame f;
+  f.xlo = xlo;
+  f.xhi = xhi;
+  f.ylo = ylo;
+  f.yhi = yhi;
+  return f;
+}
 
-  // Legend: right of the plot when narrow enough, else in rows at the bottom.
-  const double swatch = std::round(font * 2.2), legend_pad = std::round(font * 0.6);
-  const double row_h = std::round(line_h * 1.3), text_gap = std::round(font * 0.5);
+Legend layout_legend(cairo_t* cr, const std::vector<Series>& series, const Metrics& m) {
+  Legend legend;
   double widest = 0;
   for (auto& s : series) widest = std::max(widest, text_width(cr, s.name));
-  double legend_w = 2 * legend_pad + swatch + text_gap + widest;
-  const bool legend_right = legend_w <= 0.35 * W;
-  std::vector<LegendItem> items;
-  std::vector<std::vector<size_t>> rows;  // bottom legend: item indexes per row
-  double legend_h = 0;
-  if (legend_right) {
-    for (auto& s : series) items.push_back({s.name, swatch + text_gap + text_width(cr, s.name)});
-    legend_h = series.empty() ? 0 : 2 * legend_pad + row_h * static_cast<double>(series.size());
-  } else {
-    const double room = W - 2 * pad - 2 * legend_pad, spacing = font * 1.5;
-    double used = 0;
-    for (size_t i = 0; i < series.size(); ++i) {
-      std::string text = fit_text(cr, series[i].name, room - swatch - text_gap);
-      double w = swatch + text_gap + text_width(cr, text);
-      items.push_back({text, w});
-      if (rows.empty() || used + spacing + w > room) {
-        rows.emplace_back();
-        used = w;
-      } else {
-        used += spacing + w;
-      }
-      rows.back().push_back(i);
-    }
-    legend_h = rows.empty() ? 0 : 2 * legend_pad + row_h * static_cast<double>(rows.size());
-    legend_w = 0;
-    for (auto& row : rows) {
-      double w = 0;
-      for (size_t i : row) w += items[i].width + (w > 0 ? spacing : 0);
-      legend_w = std::max(legend_w, w + 2 * legend_pad);
-    }
+  legend.w = 2 * m.legend_pad + m.swatch + m.text_gap + widest;
+  legend.right = legend.w <= 0.35 * m.W;
+  if (legend.right) {
+    for (auto& s : series) legend.items.push_back({s.name, m.swatch + m.text_gap + text_width(cr, s.name)});
+    legend.h = series.empty() ? 0 : 2 * m.legend_pad + m.row_h * static_cast<double>(series.size());
+    return legend;
   }
-
-  // Title metrics (bold, larger).
-  std::string title;
-  double title_h = 0, title_size = std::round(font * 1.25);
-  if (!style.title.empty()) {
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-    cairo_set_font_size(cr, title_size);
-    cairo_font_extents_t tfe;
-    cairo_font_extents(cr, &tfe);
-    title_h = std::ceil(tfe.ascent + tfe.descent);
-    title = fit_text(cr, style.title, W - 2 * pad);
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr, font);
+  const double room = m.W - 2 * m.pad - 2 * m.legend_pad;
+  double used = 0;
+  for (size_t i = 0; i < series.size(); ++i) {
+    std::string text = fit_text(cr, series[i].name, room - m.swatch - m.text_gap);
+    double w = m.swatch + m.text_gap + text_width(cr, text);
+    legend.items.push_back({text, w});
+    if (legend.rows.empty() || used + m.legend_spacing + w > room) {
+      legend.rows.emplace_back();
+      used = w;
+    } else {
+      used += m.legend_spacing + w;
+    }
+    legend.rows.back().push_back(i);
   }
+  legend.h = legend.rows.empty() ? 0 : 2 * m.legend_pad + m.row_h * static_cast<double>(legend.rows.size());
+  legend.w = 0;
+  for (auto& row : legend.rows) {
+    double w = 0;
+    for (size_t i : row) w += legend.items[i].width + (w > 0 ? m.legend_spacing : 0);
+    legend.w = std::max(legend.w, w + 2 * m.legend_pad);
+  }
+  return legend;
+}
 
-  // Vertical layout, then the y ticks (their labels set the left margin), then the x ticks.
-  const double top = std::round(pad + (title.empty() ? line_h / 2 : title_h + gap * 2));
-  const double x_ticks_h = tick_len + gap + line_h, x_label_h = style.x_label.empty() ? 0 : gap + line_h;
-  const double bottom = std::round(pad + x_ticks_h + x_label_h + (legend_right ? 0 : gap * 2 + legend_h));
-  const double plot_h = std::max(20.0, H - top - bottom);
+Title measure_title(cairo_t* cr, const Style& style, const Metrics& m) {
+  Title title;
+  title.size = std::round(m.font * 1.25);
+  if (style.title.empty()) return title;
+  Metrics::select_font(cr, CAIRO_FONT_WEIGHT_BOLD, title.size);
+  cairo_font_extents_t tfe;
+  cairo_font_extents(cr, &tfe);
+  title.h = std::ceil(tfe.ascent + tfe.descent);
+  title.text = fit_text(cr, style.title, m.W - 2 * m.pad);
+  Metrics::select_font(cr, CAIRO_FONT_WEIGHT_NORMAL, m.font);
+  return title;
+}
 
-  const Ticks yt = make_ticks(ylo, yhi, std::max(2, static_cast<int>(plot_h / (font * 2.5))), false);
-  const double yscale = std::max(std::abs(ylo), std::abs(yhi));
-  std::vector<std::string> ylabels;
+// The vertical layout, then the y ticks (their labels set the left margin), then the x ticks: as many as
+// fit with their labels apart, but at least two.
+void layout_plot_area(cairo_t* cr, const Style& style, const Metrics& m, const Legend& legend, const Title& title,
+                      Frame& f) {
+  const double top = std::round(m.pad + (title.text.empty() ? m.line_h / 2 : title.h + m.gap * 2));
+  f.x_ticks_h = m.tick_len + m.gap + m.line_h;
+  f.x_label_h = style.x_label.empty() ? 0 : m.gap + m.line_h;
+  const double bottom =
+      std::round(m.pad + f.x_ticks_h + f.x_label_h + (legend.right ? 0 : m.gap * 2 + legend.h));
+  const double plot_h = std::max(20.0, m.H - top - bottom);
+
+  f.yt = make_ticks(f.ylo, f.yhi, std::max(2, static_cast<int>(plot_h / (m.font * 2.5))), false);
+  const double yscale = std::max(std::abs(f.ylo), std::abs(f.yhi));
   double ylabel_w = 0;
-  for (double v : yt.values) {
-    ylabels.push_back(format_tick(v, yt.step, yscale, false));
-    ylabel_w = std::max(ylabel_w, text_width(cr, ylabels.back()));
+  for (double v : f.yt.values) {
+    f.ylabels.push_back(format_tick(v, f.yt.step, yscale, false));
+    ylabel_w = std::max(ylabel_w, text_width(cr, f.ylabels.back()));
   }
-  const double left = std::round(pad + ylabel_w + gap + tick_len);
-  const double right = std::round(legend_right ? legend_w + 2 * pad : pad + font * 2);
-  const double plot_w = std::max(20.0, W - left - right);
+  const double left = std::round(m.pad + ylabel_w + m.gap + m.tick_len);
+  const double right = std::round(legend.right ? legend.w + 2 * m.pad : m.pad + m.font * 2);
+  const double plot_w = std::max(20.0, m.W - left - right);
 
-  Ticks xt;
-  std::vector<std::string> xlabels;
-  double min_px = std::max(font * 5, text_width(cr, format_tick(xhi, 1, 0, true)) + font * 2);
+  double min_px = std::max(m.font * 5, text_width(cr, format_tick(f.xhi, 1, 0, true)) + m.font * 2);
   for (int target = std::max(2, static_cast<int>(plot_w / min_px));; --target) {
-    xt = make_ticks(xlo, xhi, target, true);
-    xlabels.clear();
+    f.xt = make_ticks(f.xlo, f.xhi, target, true);
+    f.xlabels.clear();
     double xlabel_w = 0;
-    for (double v : xt.values) {
-      xlabels.push_back(format_tick(v, xt.step, 0, true));
-      xlabel_w = std::max(xlabel_w, text_width(cr, xlabels.back()));
+    for (double v : f.xt.values) {
+      f.xlabels.push_back(format_tick(v, f.xt.step, 0, true));
+      xlabel_w = std::max(xlabel_w, text_width(cr, f.xlabels.back()));
     }
-    double spacing_px = xt.step / (xhi - xlo) * plot_w;
-    if (xlabel_w + font <= spacing_px || target <= 2) break;
+    double spacing_px = f.xt.step / (f.xhi - f.xlo) * plot_w;
+    if (xlabel_w + m.font <= spacing_px || target <= 2) break;
   }
 
-  const double px0 = left, py0 = top, px1 = std::round(left + plot_w), py1 = std::round(top + plot_h);
-  auto X = [&](double x) { return px0 + (x - xlo) / (xhi - xlo) * (px1 - px0); };
-  auto Y = [&](double y) { return py1 - (y - ylo) / (yhi - ylo) * (py1 - py0); };
+  f.px0 = left;
+  f.py0 = top;
+  f.px1 = std::round(left + plot_w);
+  f.py1 = std::round(top + plot_h);
+}
 
-  // Grid, frame, ticks and their labels.
+void draw_grid(cairo_t* cr, const Style& style, const Frame& f) {
   cairo_set_line_width(cr, 1);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_BUTT);
-  if (style.grid) {
-    source(cr, kGrid);
-    for (double v : xt.values) {
-      cairo_move_to(cr, crisp(X(v)), py0);
-      cairo_line_to(cr, crisp(X(v)), py1);
-    }
-    for (double v : yt.values) {
-      cairo_move_to(cr, px0, crisp(Y(v)));
-      cairo_line_to(cr, px1, crisp(Y(v)));
-    }
-    cairo_stroke(cr);
+  if (!style.grid) return;
+  source(cr, kGrid);
+  for (double v : f.xt.values) {
+    cairo_move_to(cr, crisp(f.X(v)), f.py0);
+    cairo_line_to(cr, crisp(f.X(v)), f.py1);
   }
+  for (double v : f.yt.values) {
+    cairo_move_to(cr, f.px0, crisp(f.Y(v)));
+    cairo_line_to(cr, f.px1, crisp(f.Y(v)));
+  }
+  cairo_stroke(cr);
+}
+
+// The frame, the tick marks, their labels and the x label (the line width and cap draw_grid set).
+void draw_axes(cairo_t* cr, const Style& style, const Metrics& m, const Frame& f) {
   source(cr, kAxis);
-  cairo_rectangle(cr, px0 + 0.5, py0 + 0.5, px1 - px0 - 1, py1 - py0 - 1);
-  for (double v : xt.values) {
-    cairo_move_to(cr, crisp(X(v)), py1);
-    cairo_line_to(cr, crisp(X(v)), py1 + tick_len);
+  cairo_rectangle(cr, f.px0 + 0.5, f.py0 + 0.5, f.px1 - f.px0 - 1, f.py1 - f.py0 - 1);
+  for (double v : f.xt.values) {
+    cairo_move_to(cr, crisp(f.X(v)), f.py1);
+    cairo_line_to(cr, crisp(f.X(v)), f.py1 + m.tick_len);
   }
-  for (double v : yt.values) {
-    cairo_move_to(cr, px0, crisp(Y(v)));
-    cairo_line_to(cr, px0 - tick_len, crisp(Y(v)));
+  for (double v : f.yt.values) {
+    cairo_move_to(cr, f.px0, crisp(f.Y(v)));
+    cairo_line_to(cr, f.px0 - m.tick_len, crisp(f.Y(v)));
   }
   cairo_stroke(cr);
   source(cr, kText);
-  for (size_t i = 0; i < xt.values.size(); ++i)
-    draw_text(cr, xlabels[i], crisp(X(xt.values[i])), py1 + tick_len + gap + line_h / 2, 0.5);
-  for (size_t i = 0; i < yt.values.size(); ++i)
-    draw_text(cr, ylabels[i], px0 - tick_len - gap, crisp(Y(yt.values[i])), 1.0);
+  for (size_t i = 0; i < f.xt.values.size(); ++i)
+    draw_text(cr, f.xlabels[i], crisp(f.X(f.xt.values[i])), f.py1 + m.tick_len + m.gap + m.line_h / 2, 0.5);
+  for (size_t i = 0; i < f.yt.values.size(); ++i)
+    draw_text(cr, f.ylabels[i], f.px0 - m.tick_len - m.gap, crisp(f.Y(f.yt.values[i])), 1.0);
   if (!style.x_label.empty())
-    draw_text(cr, fit_text(cr, style.x_label, W - 2 * pad), (px0 + px1) / 2, py1 + x_ticks_h + gap + line_h / 2,
-              0.5);
+    draw_text(cr, fit_text(cr, style.x_label, m.W - 2 * m.pad), (f.px0 + f.px1) / 2,
+              f.py1 + f.x_ticks_h + m.gap + m.line_h / 2, 0.5);
+}
 
-  // The series: lines between consecutive finite points, then markers; clipped to the plot area.
+// Lines between consecutive finite points, then markers; clipped to the plot area.
+void draw_series(cairo_t* cr, const std::vector<Series>& series, const Style& style, const Metrics& m,
+                 const Frame& f) {
   cairo_save(cr);
-  cairo_rectangle(cr, px0 + 1, py0 + 1, px1 - px0 - 2, py1 - py0 - 2);
+  cairo_rectangle(cr, f.px0 + 1, f.py0 + 1, f.px1 - f.px0 - 2, f.py1 - f.py0 - 2);
   cairo_clip(cr);
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
   for (size_t k = 0; k < series.size(); ++k) {
     const Series& s = series[k];
-    series_pen(cr, k, line_width);
+    series_pen(cr, k, m.line_width);
     size_t n = std::min(s.x.size(), s.y.size());
     std::vector<std::pair<double, double>> lonely;  // points with no finite neighbour
     for (size_t i = 0; i < n; ++i) {
@@ -342,71 +402,87 @@ void draw(cairo_t* cr, const std::vector<Series>& series, const Style& style) {
       if (!ok) continue;
       bool prev = i > 0 && std::isfinite(s.x[i - 1]) && std::isfinite(s.y[i - 1]);
       bool next = i + 1 < n && std::isfinite(s.x[i + 1]) && std::isfinite(s.y[i + 1]);
-      if (prev) cairo_line_to(cr, X(s.x[i]), Y(s.y[i]));
-      else cairo_move_to(cr, X(s.x[i]), Y(s.y[i]));
-      if (!prev && !next) lonely.emplace_back(X(s.x[i]), Y(s.y[i]));
+      if (prev) cairo_line_to(cr, f.X(s.x[i]), f.Y(s.y[i]));
+      else cairo_move_to(cr, f.X(s.x[i]), f.Y(s.y[i]));
+      if (!prev && !next) lonely.emplace_back(f.X(s.x[i]), f.Y(s.y[i]));
     }
     cairo_stroke(cr);
     cairo_set_dash(cr, nullptr, 0, 0);  // markers are always solid
     for (size_t i = 0; i < n; ++i)
       if (std::isfinite(s.x[i]) && std::isfinite(s.y[i]))
-        draw_marker(cr, style.marker, X(s.x[i]), Y(s.y[i]), marker_size, line_width);
+        draw_marker(cr, style.marker, f.X(s.x[i]), f.Y(s.y[i]), m.marker_size, m.line_width);
     if (style.marker.empty())  // without a marker a lone point would be invisible
-      for (auto& p : lonely) draw_marker(cr, ".", p.first, p.second, marker_size, line_width);
+      for (auto& p : lonely) draw_marker(cr, ".", p.first, p.second, m.marker_size, m.line_width);
   }
   cairo_restore(cr);
+}
 
-  // Legend: a light box with one row per series (right) or rows of entries (bottom).
-  if (!series.empty()) {
-    double lx, ly;
-    if (legend_right) {
-      lx = px1 + pad;
-      ly = py0;
-    } else {
-      lx = std::round((W - legend_w) / 2);
-      ly = std::round(py1 + x_ticks_h + x_label_h + gap * 2);
-    }
-    cairo_rectangle(cr, crisp(lx), crisp(ly), std::round(legend_w), std::round(legend_h));
-    cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
-    cairo_fill_preserve(cr);
-    source(cr, kLegendBorder);
-    cairo_set_line_width(cr, 1);
+// A light box with one row per series (right) or rows of entries (bottom).
+void draw_legend(cairo_t* cr, const std::vector<Series>& series, const Style& style, const Metrics& m,
+                 const Legend& legend, const Frame& f) {
+  if (series.empty()) return;
+  double lx, ly;
+  if (legend.right) {
+    lx = f.px1 + m.pad;
+    ly = f.py0;
+  } else {
+    lx = std::round((m.W - legend.w) / 2);
+    ly = std::round(f.py1 + f.x_ticks_h + f.x_label_h + m.gap * 2);
+  }
+  cairo_rectangle(cr, crisp(lx), crisp(ly), std::round(legend.w), std::round(legend.h));
+  cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
+  cairo_fill_preserve(cr);
+  source(cr, kLegendBorder);
+  cairo_set_line_width(cr, 1);
+  cairo_stroke(cr);
+  auto entry = [&](size_t k, double x, double y_middle) {
+    series_pen(cr, k, m.line_width);
+    cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
+    cairo_move_to(cr, x, y_middle);
+    cairo_line_to(cr, x + m.swatch, y_middle);
     cairo_stroke(cr);
-    auto entry = [&](size_t k, double x, double y_middle) {
-      series_pen(cr, k, line_width);
-      cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
-      cairo_move_to(cr, x, y_middle);
-      cairo_line_to(cr, x + swatch, y_middle);
-      cairo_stroke(cr);
-      cairo_set_dash(cr, nullptr, 0, 0);
-      draw_marker(cr, style.marker, x + swatch / 2, y_middle, marker_size, line_width);
-      source(cr, kText);
-      draw_text(cr, items[k].text, x + swatch + text_gap, y_middle, 0);
-    };
-    if (legend_right) {
-      for (size_t k = 0; k < series.size(); ++k)
-        entry(k, lx + legend_pad, crisp(ly + legend_pad + row_h * (static_cast<double>(k) + 0.5)));
-    } else {
-      const double spacing = font * 1.5;
-      for (size_t r = 0; r < rows.size(); ++r) {
-        double x = lx + legend_pad;
-        for (size_t k : rows[r]) {
-          entry(k, x, crisp(ly + legend_pad + row_h * (static_cast<double>(r) + 0.5)));
-          x += items[k].width + spacing;
-        }
-      }
+    cairo_set_dash(cr, nullptr, 0, 0);
+    draw_marker(cr, style.marker, x + m.swatch / 2, y_middle, m.marker_size, m.line_width);
+    source(cr, kText);
+    draw_text(cr, legend.items[k].text, x + m.swatch + m.text_gap, y_middle, 0);
+  };
+  if (legend.right) {
+    for (size_t k = 0; k < series.size(); ++k)
+      entry(k, lx + m.legend_pad, crisp(ly + m.legend_pad + m.row_h * (static_cast<double>(k) + 0.5)));
+    return;
+  }
+  for (size_t r = 0; r < legend.rows.size(); ++r) {
+    double x = lx + m.legend_pad;
+    for (size_t k : legend.rows[r]) {
+      entry(k, x, crisp(ly + m.legend_pad + m.row_h * (static_cast<double>(r) + 0.5)));
+      x += legend.items[k].width + m.legend_spacing;
     }
   }
+}
 
-  // Title, centred over the plot area but kept inside the image.
-  if (!title.empty()) {
-    cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
-    cairo_set_font_size(cr, title_size);
-    double w = text_width(cr, title);
-    double centre = std::clamp((px0 + px1) / 2, pad + w / 2, W - pad - w / 2);
-    source(cr, kText);
-    draw_text(cr, title, centre, pad + title_h / 2, 0.5);
-  }
+// Centred over the plot area but kept inside the image.
+void draw_title(cairo_t* cr, const Metrics& m, const Title& title, const Frame& f) {
+  if (title.text.empty()) return;
+  Metrics::select_font(cr, CAIRO_FONT_WEIGHT_BOLD, title.size);
+  double w = text_width(cr, title.text);
+  double centre = std::clamp((f.px0 + f.px1) / 2, m.pad + w / 2, m.W - m.pad - w / 2);
+  source(cr, kText);
+  draw_text(cr, title.text, centre, m.pad + title.h / 2, 0.5);
+}
+
+// The steps in the banner's order: measure, lay out, then paint from the back to the front.
+void draw(cairo_t* cr, const std::vector<Series>& series, const Style& style) {
+  paint_background(cr);
+  const Metrics m(cr, style);
+  Frame frame = data_limits(series);
+  const Legend legend = layout_legend(cr, series, m);
+  const Title title = measure_title(cr, style, m);
+  layout_plot_area(cr, style, m, legend, title, frame);
+  draw_grid(cr, style, frame);
+  draw_axes(cr, style, m, frame);
+  draw_series(cr, series, style, m, frame);
+  draw_legend(cr, series, style, m, legend, frame);
+  draw_title(cr, m, title, frame);
 }
 
 cairo_status_t append_to_string(void* closure, const unsigned char* data, unsigned int length) {

@@ -1,5 +1,4 @@
 // trainkit: the command-line entry point. Every error ends here with one line and its exit code.
-#include <exception>
 #include <iostream>
 
 #include "cli/args.h"
@@ -28,11 +27,7 @@ int main(int argc, char** argv) {
     if (args.command == "plugins") return cli::plugins_command(args);
     if (args.command == "inspect") return cli::inspect_command(args);
     throw ConfigError("command \"" + args.command + "\" is not available in this build yet");
-  } catch (const Error& e) {
-    std::cerr << "trainkit: error: " << e.what() << "\n";
-    return static_cast<int>(e.code());
-  } catch (const std::exception& e) {
-    std::cerr << "trainkit: error: " << e.what() << "\n";
-    return static_cast<int>(ExitCode::kTrainingFailed);
+  } catch (...) {
+    return report_current_exception(std::cerr);  // exit 70 for a bug in trainkit
   }
 }

@@ -3,9 +3,12 @@
 //   TK_CHECK(batch_size > 0, ConfigError, path, ":", line, ": data.batch_size must be > 0");
 //   TK_INTERNAL_ASSERT(order_.size() == n);
 //
-// User errors are built only when the check fails; internal asserts mark bugs, not bad input.
+// User errors are built only when the check fails; internal asserts mark bugs, not bad input: they throw
+// InternalError, which the CLI reports as a trainkit bug with its own exit code (70).
 #pragma once
 
+#include <exception>
+#include <iosfwd>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -18,6 +21,7 @@ enum class ExitCode : int {
   kTrainingFailed = 1,
   kConfig = 2,          // usage, manifest or plugin configuration error: nothing trained
   kResumeRefused = 3,   // bad or incompatible snapshot
+  kInternalError = 70,  // a bug in trainkit (EX_SOFTWARE of sysexits.h), whatever the run was doing
   kInterrupted = 130,   // SIGINT
   kTerminated = 143,    // SIGTERM
 };
@@ -57,6 +61,21 @@ class TrainingError : public Error {
   explicit TrainingError(const std::string& message) : Error(ExitCode::kTrainingFailed, message) {}
 };
 
+// What every internal error ends with.
+inline constexpr const char* kReportBug = "this is a bug in trainkit, please report it";
+
+// A broken invariant of trainkit's own code (TK_INTERNAL_ASSERT): a bug to report, never bad input. An Error,
+// so every path that passes the run's own errors on unchanged (the trainer's error path) keeps it whole.
+class InternalError : public Error {
+ public:
+  explicit InternalError(const std::string& message) : Error(ExitCode::kInternalError, message) {}
+};
+
+// The CLI's last word on the exception being handled: writes "trainkit: error: <what>" to `err` and returns
+// its exit code; a bug (an InternalError, or an exception that is no std::exception) is written as
+// "trainkit: internal error: ..." and exits kInternalError. Call only inside a catch block.
+int report_current_exception(std::ostream& err) noexcept;
+
 }  // namespace trainkit
 
 #define TK_CHECK(cond, ErrorType, ...)                                 \
@@ -64,8 +83,10 @@ class TrainingError : public Error {
     if (!(cond)) throw ::trainkit::ErrorType(::trainkit::str_cat(__VA_ARGS__)); \
   } while (0)
 
-#define TK_INTERNAL_ASSERT(cond)                                                                    \
-  do {                                                                                              \
-    if (!(cond))                                                                                    \
-      throw std::logic_error(::trainkit::str_cat("internal error: ", #cond, " at ", __FILE__, ":", __LINE__)); \
+// Throws InternalError "internal error: <cond> at <file>:<line>: this is a bug in trainkit, please report it".
+#define TK_INTERNAL_ASSERT(cond)                                                                        \
+  do {                                                                                                  \
+    if (!(cond))                                                                                        \
+      throw ::trainkit::InternalError(::trainkit::str_cat("internal error: ", #cond, " at ", __FILE__, ":", \
+                                                          __LINE__, ": ", ::trainkit::kReportBug));     \
   } while (0)

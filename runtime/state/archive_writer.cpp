@@ -1,45 +1,21 @@
 #include "state/archive_writer.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <random>
 #include <unordered_set>
 
 #include <boost/archive/binary_oarchive.hpp>
 
 #include "core/error.h"
 #include "state/archive_format.h"
+#include "state/atomic_replace.h"
 #include "state/file_streambuf.h"
 
 namespace trainkit::state {
 namespace fmt = archive_format;
 namespace {
-
-std::string parent_dir(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
-std::string base_name(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// Temp files are hidden `.tmp.*` (docs/outputs.md), so autoload and retention never pick them.
-std::string temp_name_for(const std::string& final_path) {
-  std::random_device rd;
-  char suffix[32];
-  std::snprintf(suffix, sizeof suffix, "%ld.%08x", static_cast<long>(::getpid()), static_cast<unsigned>(rd()));
-  std::string dir = parent_dir(final_path);
-  std::string name = ".tmp." + base_name(final_path) + "." + suffix;
-  return final_path.find('/') == std::string::npos ? name : dir + (dir == "/" ? "" : "/") + name;
-}
 
 fmt::Header make_header(uint64_t file_length) {
   fmt::Header h{};
@@ -50,21 +26,12 @@ fmt::Header make_header(uint64_t file_length) {
   return h;
 }
 
-void fsync_dir(const std::string& dir, const std::string& what) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  TK_CHECK(fd >= 0, TrainingError, "cannot open folder of snapshot '", what, "': ", std::strerror(errno));
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  TK_CHECK(rc == 0, TrainingError, "cannot fsync folder of snapshot '", what, "': ", std::strerror(err));
-}
-
 }  // namespace
 
 struct ArchiveWriter::Impl {
   std::string final_path;
   std::string temp_path;
-  int fd = -1;
+  AtomicReplacement file;  // Note [Atomic file replacement]; its destructor removes an uncommitted file
   std::unique_ptr<FileWriteBuf> buf;
   std::unique_ptr<boost::archive::binary_oarchive> ar;
   std::unordered_set<std::string> paths;
@@ -90,30 +57,21 @@ struct ArchiveWriter::Impl {
 ArchiveWriter::ArchiveWriter(const std::string& final_path) : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   s.final_path = final_path;
-  s.temp_path = temp_name_for(final_path);
-  s.fd = ::open(s.temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  TK_CHECK(s.fd >= 0, TrainingError, "cannot create snapshot '", final_path, "' (temp file '", s.temp_path,
-           "'): ", std::strerror(errno));
-  try {
-    // The header's length stays 0 until commit(), so a temp file that escaped somehow reads as uncommitted.
-    fmt::Header header = make_header(0);
-    write_all(s.fd, &header, sizeof header, final_path);
-    s.buf = std::make_unique<FileWriteBuf>(s.fd, final_path);
-    s.ar = std::make_unique<boost::archive::binary_oarchive>(
-        *s.buf, boost::archive::no_header | boost::archive::no_codecvt);
-  } catch (...) {
-    ::close(s.fd);
-    ::unlink(s.temp_path.c_str());
-    throw;
-  }
+  ReplaceFailure failure;
+  TK_CHECK(s.file.begin(final_path.c_str(), &failure), TrainingError, describe(failure, final_path));
+  s.temp_path = s.file.temp_path();
+  // The header's length stays 0 until commit(), so a temp file that escaped somehow reads as uncommitted.
+  fmt::Header header = make_header(0);
+  write_all(s.file.fd(), &header, sizeof header, final_path);
+  s.buf = std::make_unique<FileWriteBuf>(s.file.fd(), final_path);
+  s.ar = std::make_unique<boost::archive::binary_oarchive>(
+      *s.buf, boost::archive::no_header | boost::archive::no_codecvt);
 }
 
 ArchiveWriter::~ArchiveWriter() {
   Impl& s = *impl_;
   if (s.buf) s.buf->disable();
   s.ar.reset();
-  if (s.fd >= 0) ::close(s.fd);
-  if (!s.committed) ::unlink(s.temp_path.c_str());
 }
 
 void ArchiveWriter::add(const std::string& path, const LeafView& leaf) {
@@ -152,22 +110,17 @@ void ArchiveWriter::commit() {
     s.buf->flush();
     const uint64_t length = fmt::kHeaderBytes + s.buf->bytes() + fmt::kTrailerBytes;
     fmt::Header header = make_header(length);
-    TK_CHECK(::pwrite(s.fd, &header, sizeof header, 0) == static_cast<ssize_t>(sizeof header), TrainingError,
+    TK_CHECK(::pwrite(s.file.fd(), &header, sizeof header, 0) == static_cast<ssize_t>(sizeof header), TrainingError,
              "cannot write snapshot '", s.final_path, "': ", std::strerror(errno));
     fmt::Trailer trailer{};
     std::memcpy(trailer.end_magic, fmt::kEndMagic, sizeof trailer.end_magic);
     trailer.file_hash = XXH3_64bits_withSeed(&header, sizeof header, s.buf->digest());
     trailer.file_length = length;
-    write_all(s.fd, &trailer, sizeof trailer, s.final_path);
+    write_all(s.file.fd(), &trailer, sizeof trailer, s.final_path);
     s.buf->disable();
-    TK_CHECK(::fsync(s.fd) == 0, TrainingError, "cannot fsync snapshot '", s.final_path, "': ", std::strerror(errno));
-    int rc = ::close(s.fd);
-    s.fd = -1;
-    TK_CHECK(rc == 0, TrainingError, "cannot close snapshot '", s.final_path, "': ", std::strerror(errno));
-    TK_CHECK(::rename(s.temp_path.c_str(), s.final_path.c_str()) == 0, TrainingError, "cannot rename '",
-             s.temp_path, "' to '", s.final_path, "': ", std::strerror(errno));
-    s.committed = true;  // the file is in place; only its folder entry may still be unsynced
-    fsync_dir(parent_dir(s.final_path), s.final_path);
+    ReplaceFailure failure;
+    s.committed = true;  // once: even a failed commit has removed the temp file or published the file
+    TK_CHECK(s.file.commit(&failure), TrainingError, describe(failure, s.final_path));
   });
 }
 

@@ -1,5 +1,5 @@
-// trainkit state: writes a snapshot in the "trainkit" format (Note [trainkit archive layout]) crash-safely:
-// into a hidden temp file beside the target, then fsync, rename, fsync of the folder.
+// trainkit state: writes a snapshot in the "trainkit" format (Note [trainkit archive layout]) crash-safely,
+// streamed through an AtomicReplacement (Note [Atomic file replacement] in state/atomic_replace.h).
 //
 //   state::ArchiveWriter writer(out_dir + "/snapshot_iter_100");   // creates out/.tmp.snapshot_iter_100.<pid>.<rand>
 //   writer.add("trainer/iteration", state::view_of(leaf));        // streams the entry out, no copy

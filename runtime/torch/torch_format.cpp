@@ -14,6 +14,7 @@
 #include <variant>
 
 #include "core/error.h"
+#include "state/atomic_replace.h"
 #include "torch/tensor_state.h"
 
 namespace trainkit {
@@ -314,7 +315,8 @@ std::vector<char> encode_torch(const state::MemoryTree& tree) {
 }
 
 void write_torch_file(const state::MemoryTree& tree, const std::string& path) {
-  write_bytes_atomically(path, encode_torch(tree));
+  const std::vector<char> bytes = encode_torch(tree);
+  state::replace_file(path, bytes.data(), bytes.size());
 }
 
 state::MemoryTree decode_torch(const std::vector<char>& bytes, const std::string& what) {

@@ -3,7 +3,7 @@
 //
 //   write_torch_file(tree, "/out/snapshot_iter_100");       // encode + atomic write
 //   std::vector<char> bytes = encode_torch(tree);            // capture: encode once, in the parent ...
-//   write_bytes_atomically(path, bytes);                      // ... and let a forked child write the bytes
+//   state::replace_file(path, bytes.data(), bytes.size());    // ... and let a forked child write the bytes
 //   state::MemoryTree back = read_torch_file(path);          // ResumeError on anything wrong
 //
 //   >>> d = torch.load(path)                                 # Python
@@ -35,7 +35,6 @@
 #include <vector>
 
 #include "state/memory_tree.h"
-#include "torch/atomic_write.h"
 
 namespace trainkit {
 
@@ -44,7 +43,7 @@ namespace trainkit {
 // UTF-8, or a tensor of a dtype LibTorch has no type for.
 std::vector<char> encode_torch(const state::MemoryTree& tree);
 
-// encode_torch + write_bytes_atomically (Note [Atomic file replacement]).
+// encode_torch + state::replace_file (Note [Atomic file replacement] in state/atomic_replace.h).
 void write_torch_file(const state::MemoryTree& tree, const std::string& path);
 
 // The tree back from bytes / a file. Never crashes on damaged input: the zip structure and every entry's

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "state/archive.h"
+#include "state/atomic_replace.h"
 #include "torch/torch_format.h"
 
 namespace trainkit {
@@ -36,7 +37,7 @@ void check_snapshot_request(const std::string& target, const std::string& format
 
 void write_captured(const tk_snapshot& snapshot, const std::string& path) {
   if (snapshot.format == "torch")
-    write_bytes_atomically(path, snapshot.encoded);
+    state::replace_file(path, snapshot.encoded.data(), snapshot.encoded.size());
   else
     state::write_archive(snapshot.tree, path);
 }

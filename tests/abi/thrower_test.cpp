@@ -3,7 +3,9 @@
 // nothing trained), and every other instance still gets on_error and finalize (Chainer's error path).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "abi_test_support.h"
 #include "e2e_support.h"
@@ -13,7 +15,7 @@ using Catch::Contains;
 
 namespace {
 
-const char* kIdentity = "extension \"thrower\" (thrower from org.trainkit.test.thrower 1.0.0) failed in ";
+const std::string kIdentity = "extension \"thrower\" (thrower from org.trainkit.test.thrower 1.0.0) failed in ";
 
 struct Run {
   ProcessResult result;
@@ -46,121 +48,63 @@ trigger = "1 iteration"
   return run;
 }
 
-void check_host_survived(const ProcessResult& r) {
-  // An exception escaping into the host would abort (134) or print std::terminate's message.
-  CHECK(r.exit_code < 128);
-  CHECK_THAT(r.err, !Contains("terminate called"));
-}
+// One row per callback of the thrower: what the run must exit with and say, what log_report must have
+// written, and what the witness instance (called after the thrower) must and must not have seen.
+struct ThrowCase {
+  const char* where;                   // the thrower's throw_in
+  int exit_code;
+  const char* run_error;               // the run's error is "error: " + kIdentity + this ("" for none)
+  const char* also_reported;           // another failure reported as kIdentity + this ("" for none)
+  bool log_written;                    // iteration 1 ran to the end (log_report wrote out/log)
+  std::vector<std::string> witness_has;
+  std::vector<std::string> witness_lacks;
+};
+
+const ThrowCase kThrowCases[] = {
+    {"none", 0, "", "", true, {"initialize\n", "call 8\n", "finalize\n"}, {"on_error"}},
+    // A create failure is a configuration error: nothing trained.
+    {"create", 2, "create: thrower: deliberate failure in create", "", false, {}, {}},
+    {"initialize", 1, "initialize: thrower: deliberate failure in initialize", "", false,
+     {"on_error: ", "deliberate failure in initialize", "finalize\n"}, {"call "}},
+    // Iteration 1 ran to the end; iteration 2 failed in the thrower, before the others.
+    {"call", 1, "call: thrower: deliberate failure in call", "", true,
+     {"call 1\n", "on_error: ", "deliberate failure in call", "finalize\n"}, {"call 2\n"}},
+    // A non-std exception from on_error is reported, and the original error stays the run's error.
+    {"on_error", 1, "call: thrower: deliberate failure in call", "on_error: unknown exception", true,
+     {"on_error: ", "finalize\n"}, {}},
+    // A failing finalize does not keep the instances after it from being finalized.
+    {"finalize", 1, "finalize: thrower: deliberate failure in finalize", "", true, {"call 8\n", "finalize\n"}, {}},
+    // The thrower asks for a snapshot from its own call; the visit's failure is why that call failed.
+    {"visit_state", 1, "call: ", "visit_state (save): thrower: deliberate failure in visit_state", true,
+     {"on_error: ", "finalize\n"}, {}},
+    // Asked before any state is restored and any initialize: the run stops there, and a resume that cannot
+    // be decided is refused like a bad snapshot.
+    {"find_resume_point", 3, "find_resume_point: thrower: deliberate failure in find_resume_point", "", false, {},
+     {"call "}},
+};
 
 }  // namespace
 
-TEST_CASE("the thrower fixture runs cleanly when asked not to throw") {
+TEST_CASE("a throw from any callback is named, exits with its code, and the others still see the error path") {
   TK_REQUIRE_DATA();
-  TempDir dir;
-  Run run = run_thrower(dir, "none");
-  INFO(run.result.err);
-  CHECK(run.result.exit_code == 0);
-  CHECK_THAT(run.witness, Contains("initialize\n") && Contains("call 8\n") && Contains("finalize\n"));
-  CHECK_THAT(run.witness, !Contains("on_error"));
-}
-
-TEST_CASE("a throw from create is a configuration error: exit 2, named, nothing trained") {
-  TK_REQUIRE_DATA();
-  TempDir dir;
-  Run run = run_thrower(dir, "create");
-  INFO(run.result.err);
-  check_host_survived(run.result);
-  CHECK(run.result.exit_code == 2);
-  CHECK_THAT(run.result.err, Contains(std::string(kIdentity) + "create: thrower: deliberate failure in create"));
-  CHECK_FALSE(file_exists(run.out + "/log"));
-}
-
-TEST_CASE("a throw from initialize exits 1, named, and the others get on_error and finalize") {
-  TK_REQUIRE_DATA();
-  TempDir dir;
-  Run run = run_thrower(dir, "initialize");
-  INFO(run.result.err);
-  check_host_survived(run.result);
-  CHECK(run.result.exit_code == 1);
-  CHECK_THAT(run.result.err, Contains(std::string(kIdentity) + "initialize: thrower: deliberate failure in initialize"));
-  CHECK_THAT(run.witness, Contains("on_error: ") && Contains("deliberate failure in initialize") && Contains("finalize\n"));
-  CHECK_THAT(run.witness, !Contains("call "));
-}
-
-TEST_CASE("a throw from call exits 1, named, and the others get on_error and finalize") {
-  TK_REQUIRE_DATA();
-  TempDir dir;
-  Run run = run_thrower(dir, "call");
-  INFO(run.result.err);
-  check_host_survived(run.result);
-  CHECK(run.result.exit_code == 1);
-  CHECK_THAT(run.result.err, Contains(std::string(kIdentity) + "call: thrower: deliberate failure in call"));
-  // Iteration 1 ran to the end (log_report wrote its file); iteration 2 failed in the thrower, before the others.
-  CHECK(file_exists(run.out + "/log"));
-  CHECK_THAT(run.witness, Contains("call 1\n") && !Contains("call 2\n"));
-  CHECK_THAT(run.witness, Contains("on_error: ") && Contains("deliberate failure in call") && Contains("finalize\n"));
-}
-
-TEST_CASE("a throw of a non-std type from on_error is reported, and the original error stays the error") {
-  TK_REQUIRE_DATA();
-  TempDir dir;
-  Run run = run_thrower(dir, "on_error");
-  INFO(run.result.err);
-  check_host_survived(run.result);
-  CHECK(run.result.exit_code == 1);
-  CHECK_THAT(run.result.err, Contains(std::string(kIdentity) + "on_error: unknown exception"));
-  CHECK_THAT(run.result.err, Contains(std::string("error: ") + kIdentity + "call: thrower: deliberate failure in call"));
-  CHECK(file_exists(run.out + "/log"));
-  CHECK_THAT(run.witness, Contains("on_error: ") && Contains("finalize\n"));
-}
-
-TEST_CASE("a throw from finalize exits 1, named") {
-  TK_REQUIRE_DATA();
-  TempDir dir;
-  Run run = run_thrower(dir, "finalize");
-  INFO(run.result.err);
-  check_host_survived(run.result);
-  CHECK(run.result.exit_code == 1);
-  CHECK_THAT(run.result.err, Contains(std::string(kIdentity) + "finalize: thrower: deliberate failure in finalize"));
-  CHECK(file_exists(run.out + "/log"));
-  CHECK_THAT(run.witness, Contains("call 8\n"));
-}
-
-// A failing finalize must not keep the instances after it from being finalized.
-TEST_CASE("after a throw from finalize the other instances are still finalized") {
-  TK_REQUIRE_DATA();
-  TempDir dir;
-  Run run = run_thrower(dir, "finalize");
-  INFO(run.result.err);
-  REQUIRE(run.result.exit_code == 1);
-  CHECK_THAT(run.witness, Contains("finalize\n"));
-}
-
-TEST_CASE("a throw from visit_state fails the snapshot that visited it, named, and exits 1") {
-  TK_REQUIRE_DATA();
-  TempDir dir;
-  Run run = run_thrower(dir, "visit_state");
-  INFO(run.result.err);
-  check_host_survived(run.result);
-  CHECK(run.result.exit_code == 1);
-  // The thrower asked for the snapshot from its own call; the visit's failure is the reason that call failed.
-  CHECK_THAT(run.result.err, Contains(std::string(kIdentity) + "call: ") &&
-                                 Contains(std::string(kIdentity) + "visit_state (save): thrower: deliberate failure in visit_state"));
-  CHECK_FALSE(file_exists(run.out + "/thrower.snapshot"));
-  CHECK_THAT(run.witness, Contains("on_error: ") && Contains("finalize\n"));
-}
-
-// Asked before any state is restored and before any initialize, so no instance was initialized: the run
-// stops there (nothing to on_error or finalize).
-TEST_CASE("a throw from find_resume_point stops the run before training, named") {
-  TK_REQUIRE_DATA();
-  TempDir dir;
-  Run run = run_thrower(dir, "find_resume_point");
-  INFO(run.result.err);
-  check_host_survived(run.result);
-  CHECK(run.result.exit_code == 3);  // a resume that cannot be decided is refused, as a bad snapshot is
-  CHECK_THAT(run.result.err,
-             Contains(std::string(kIdentity) + "find_resume_point: thrower: deliberate failure in find_resume_point"));
-  CHECK_FALSE(file_exists(run.out + "/log"));
-  CHECK_THAT(run.witness, !Contains("call "));
+  for (const ThrowCase& c : kThrowCases) {
+    DYNAMIC_SECTION("throw_in = " << c.where) {
+      TempDir dir;
+      Run run = run_thrower(dir, c.where);
+      INFO(run.result.err);
+      // An exception escaping into the host would abort (134) or print std::terminate's message.
+      CHECK(run.result.exit_code == c.exit_code);
+      CHECK_THAT(run.result.err, !Contains("terminate called"));
+      if (*c.run_error != '\0') CHECK_THAT(run.result.err, Contains("error: " + kIdentity + c.run_error));
+      if (*c.also_reported != '\0') CHECK_THAT(run.result.err, Contains(kIdentity + c.also_reported));
+      CHECK(file_exists(run.out + "/log") == c.log_written);
+      for (const std::string& text : c.witness_has) CHECK_THAT(run.witness, Contains(text));
+      for (const std::string& text : c.witness_lacks) CHECK_THAT(run.witness, !Contains(text));
+      // The snapshot whose visit failed was never published, and its temp file is gone.
+      CHECK_FALSE(file_exists(run.out + "/thrower.snapshot"));
+      std::error_code no_out;  // a run that stopped before creating out/
+      for (const auto& entry : std::filesystem::directory_iterator(run.out, no_out))
+        CHECK_THAT(entry.path().filename().string(), !Catch::StartsWith(".tmp."));
+    }
+  }
 }

@@ -81,12 +81,12 @@ void check_crash_safety(const std::string& writer) {
 
 }  // namespace
 
-TEST_CASE("kill -9 at random moments never loses the last complete snapshot (simple writer)") {
+TEST_CASE("kill -9 at random moments never loses the last complete snapshot (simple writer)", "[crash]") {
   TK_REQUIRE_DATA();
   check_crash_safety("simple");
 }
 
-TEST_CASE("kill -9 at random moments never loses the last complete snapshot (thread writer)") {
+TEST_CASE("kill -9 at random moments never loses the last complete snapshot (thread writer)", "[crash]") {
   TK_REQUIRE_DATA();
   check_crash_safety("thread");
 }

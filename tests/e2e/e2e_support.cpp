@@ -1,12 +1,6 @@
 #include "e2e_support.h"
 
-#include <filesystem>
-
 namespace tk_test {
-
-bool have_fashion_mnist() {
-  return std::filesystem::exists(std::string(kFashionMnist) + "/train-images-idx3-ubyte.gz");
-}
 
 std::string small_manifest(const std::string& stop, const std::string& extensions, const std::string& extra) {
   return "[trainer]\n"

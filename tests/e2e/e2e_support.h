@@ -7,12 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "process.h"
+#include "requirements.h"  // TK_REQUIRE_DATA, TK_REQUIRE_PYTHON_TORCH, kFashionMnist
 
 namespace tk_test {
-
-constexpr const char* kFashionMnist = "/usr/share/datasets/fashion-mnist";
-
-bool have_fashion_mnist();
 
 // A manifest training a tiny MLP on 512 examples (8 iterations per epoch at batch 64) for `stop`,
 // validating on 256, with the given [[extension]] tables appended.
@@ -27,11 +24,3 @@ nlohmann::json read_json(const std::string& path);
 nlohmann::json without_time(nlohmann::json log);
 
 }  // namespace tk_test
-
-#define TK_REQUIRE_DATA()                                                                   \
-  do {                                                                                      \
-    if (!tk_test::have_fashion_mnist()) {                                                   \
-      WARN("skipped: Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"); \
-      return;                                                                               \
-    }                                                                                       \
-  } while (0)

@@ -264,12 +264,9 @@ trigger = "1 iteration"
   CHECK_THAT(r.err, Contains("resumed from ") && Contains(snapshots[0]));
 }
 
-TEST_CASE("a torch-format snapshot opens in Python's torch.load") {
+TEST_CASE("a torch-format snapshot opens in Python's torch.load", "[python]") {
   TK_REQUIRE_DATA();
-  if (!python_torch_available()) {
-    WARN("skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch)");
-    return;
-  }
+  TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
   write_file(dir.file("m.toml"), small_manifest("1 epoch", "[[extension]]\nuse = \"snapshot\"\nformat = \"torch\"\n"));
   REQUIRE(run_trainkit({"run", dir.file("m.toml")}).exit_code == 0);

@@ -146,12 +146,9 @@ TEST_CASE("a second run cannot use an output folder a live run holds") {
   CHECK(run_trainkit({"run", dir.file("m.toml")}).exit_code == 0);  // the lock died with its holder
 }
 
-TEST_CASE("a TorchScript model scripted in Python trains in the host") {
+TEST_CASE("a TorchScript model scripted in Python trains in the host", "[python]") {
   TK_REQUIRE_DATA();
-  if (!python_torch_available()) {
-    WARN("skipped: /usr/bin/python3 cannot import torch (apt-get install python3-torch)");
-    return;
-  }
+  TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
   write_file(dir.file("make_model.py"), R"(import sys, torch
 class Net(torch.nn.Module):

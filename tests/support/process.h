@@ -48,7 +48,4 @@ void write_file(const std::string& path, const std::string& text);
 std::string read_file(const std::string& path);
 bool file_exists(const std::string& path);
 
-// True when /usr/bin/python3 can import torch (Debian's python3-torch).
-bool python_torch_available();
-
 }  // namespace tk_test

@@ -74,32 +74,6 @@ Strings sorted(Strings v) {
 
 // ---- the class -------------------------------------------------------------------------------------
 
-TEST_CASE("checkpoint: declares Ignite's defaults and presents itself like every standard plugin") {
-  CheckpointHost host;
-  Plugin plugin("checkpoint", host);
-  const tk_plugin_entry& e = plugin.entry();
-  CHECK(std::string(e.descriptor->id) == "org.trainkit.checkpoint");
-  CHECK(std::string(e.descriptor->version) == "1.0.0");
-  CHECK(e.descriptor->libtorch_version == nullptr);
-  REQUIRE(e.class_count() == 1);
-  const tk_extension_class& cls = plugin.cls("checkpoint");
-  CHECK(std::string(cls.default_trigger) == "1 epoch");
-  CHECK(cls.default_priority == TK_PRIORITY_READER);  // after the evaluator (WRITER) in the same iteration
-  CHECK(cls.flags == 0);
-  CHECK(cls.state_version == 1);
-  CHECK(cls.oldest_state_version == 1);
-  CHECK(cls.visit_state != nullptr);
-  Strings names;
-  for (size_t i = 0; i < cls.option_count; ++i) {
-    names.push_back(cls.options[i].name);
-    CHECK(cls.options[i].doc != nullptr);
-    CHECK(cls.options[i].default_value != nullptr);
-  }
-  CHECK(names == Strings{"objects", "n_saved", "score_key", "score_sign", "score_name", "global_step",
-                         "filename_prefix", "filename_pattern", "ext", "include_self", "greater_or_equal", "format"});
-  Instance defaults(plugin, host, "checkpoint");  // every default is valid
-}
-
 TEST_CASE("checkpoint: refuses bad option values at create with a clear message") {
   CheckpointHost host;
   Plugin plugin("checkpoint", host);

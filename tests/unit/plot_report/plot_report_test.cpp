@@ -126,29 +126,6 @@ tk::json::Value saved_points(Instance& ext) {
 
 }  // namespace
 
-TEST_CASE("plot_report: declares Chainer's defaults") {
-  FakeHost host;
-  Plugin plugin("plot_report", host);
-  const tk_plugin_entry& e = plugin.entry();
-  CHECK(std::string(e.descriptor->id) == "org.trainkit.plot_report");
-  CHECK(std::string(e.descriptor->version) == "1.0.0");
-  CHECK(e.descriptor->libtorch_version == nullptr);
-  REQUIRE(e.class_count() == 1);
-  const tk_extension_class& cls = plugin.cls("plot_report");
-  CHECK(std::string(cls.default_trigger) == "1 epoch");
-  CHECK(cls.default_priority == TK_PRIORITY_READER);
-  CHECK((cls.flags & TK_EXTENSION_WANTS_SUMMARY) != 0);
-  CHECK(cls.state_version == 1);
-  CHECK(cls.visit_state != nullptr);
-  REQUIRE(cls.option_count == 8);
-  for (size_t i = 0; i < cls.option_count; ++i) {
-    INFO(cls.options[i].name);
-    CHECK(cls.options[i].doc != nullptr);
-    bool required = (cls.options[i].flags & TK_OPTION_REQUIRED) != 0;
-    CHECK(required == (std::string(cls.options[i].name) == "y_keys"));
-  }
-}
-
 TEST_CASE("plot_report: draws a readable PNG of a falling loss and a rising accuracy") {
   FakeHost host;
   Plugin plugin("plot_report", host);

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "core/error.h"
 #include "plugin/plugin_registry.h"
 #include "plugin_test_support.h"
 
@@ -87,7 +88,7 @@ TEST_CASE("init is called once per plugin and shutdown calls deinit once", "[plu
     registry.shutdown();
     CHECK(host.count(kGoodB, "deinit") == 1);
     registry.shutdown();  // idempotent
-    CHECK_THROWS_AS(registry.load_dir(dir.path()), std::logic_error);
+    CHECK_THROWS_AS(registry.load_dir(dir.path()), trainkit::InternalError);
   }
   CHECK(host.count(kGoodB, "deinit") == 1);  // the destructor does not deinit twice
 }

@@ -7,15 +7,6 @@
 
 using namespace tk_test;
 
-TEST_CASE("evaluator: declares Chainer's defaults") {
-  FakeHost host;
-  Plugin plugin("evaluator", host);
-  const tk_extension_class& cls = plugin.cls("evaluator");
-  CHECK(std::string(cls.default_trigger) == "1 epoch");
-  CHECK(cls.default_priority == TK_PRIORITY_WRITER);
-  CHECK(cls.state_version == 0);
-}
-
 TEST_CASE("evaluator: evaluates the validation split into validation/main/*") {
   FakeHost host;
   Plugin plugin("evaluator", host);

@@ -42,17 +42,6 @@ std::vector<std::string> keys_of(const Value& record) {
 
 }  // namespace
 
-TEST_CASE("log_report: declares Chainer's defaults") {
-  FakeHost host;
-  Plugin plugin("log_report", host);
-  const tk_extension_class& cls = plugin.cls("log_report");
-  CHECK(std::string(cls.default_trigger) == "1 epoch");
-  CHECK(cls.default_priority == TK_PRIORITY_READER);
-  CHECK((cls.flags & TK_EXTENSION_WANTS_SUMMARY) != 0);
-  CHECK(cls.state_version == 1);
-  CHECK(cls.visit_state != nullptr);
-}
-
 TEST_CASE("log_report: writes the whole list as Python's json.dump(log, indent=4)") {
   FakeHost host;
   Plugin plugin("log_report", host);

@@ -7,15 +7,6 @@
 
 using namespace tk_test;
 
-TEST_CASE("observe_lr: declares Chainer's defaults") {
-  FakeHost host;
-  Plugin plugin("observe_lr", host);
-  const tk_extension_class& cls = plugin.cls("observe_lr");
-  CHECK(std::string(cls.default_trigger) == "1 epoch");
-  CHECK(cls.default_priority == TK_PRIORITY_WRITER);
-  CHECK(cls.state_version == 0);
-}
-
 TEST_CASE("observe_lr: reports the current lr of group 0 as \"lr\"") {
   FakeHost host;
   Plugin plugin("observe_lr", host);

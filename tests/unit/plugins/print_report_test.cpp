@@ -41,16 +41,6 @@ std::vector<std::string> print_rows(const Options& options, const std::vector<Sc
 
 }  // namespace
 
-TEST_CASE("print_report: declares Chainer's defaults") {
-  FakeHost host;
-  Plugin plugin("print_report", host);
-  const tk_extension_class& cls = plugin.cls("print_report");
-  CHECK(std::string(cls.default_trigger) == "1 epoch");
-  CHECK(cls.default_priority == TK_PRIORITY_READER);
-  CHECK((cls.flags & TK_EXTENSION_WANTS_SUMMARY) != 0);
-  CHECK(cls.state_version == 0);
-}
-
 TEST_CASE("print_report: header once, then one row per call in Chainer's layout") {
   auto out = print_rows(
       {{"entries", Strings{"epoch", "iteration", "main/loss", "validation/main/accuracy", "elapsed_time"}}},

@@ -19,15 +19,6 @@ size_t count_lines(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("progress_bar: declares Chainer's defaults") {
-  FakeHost host;
-  Plugin plugin("progress_bar", host);
-  const tk_extension_class& cls = plugin.cls("progress_bar");
-  CHECK(std::string(cls.default_trigger) == "1 iteration");
-  CHECK(cls.default_priority == TK_PRIORITY_READER);
-  CHECK(cls.state_version == 0);
-}
-
 TEST_CASE("progress_bar: off a terminal, one plain line every update_interval iterations") {
   FakeHost host;
   Plugin plugin("progress_bar", host);

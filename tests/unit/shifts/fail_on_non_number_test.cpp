@@ -19,24 +19,6 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 
 }  // namespace
 
-TEST_CASE("fail_on_non_number: declares Chainer's defaults") {
-  ShiftHost host;
-  Plugin plugin("fail_on_non_number", host);
-  const tk_plugin_entry& e = plugin.entry();
-  CHECK(std::string(e.descriptor->id) == "org.trainkit.fail_on_non_number");
-  CHECK(std::string(e.descriptor->version) == "1.0.0");
-  CHECK(e.descriptor->libtorch_version == nullptr);
-  REQUIRE(e.class_count() == 1);
-  const tk_extension_class& cls = *e.get_class(0);
-  CHECK(std::string(cls.name) == "fail_on_non_number");
-  CHECK(std::string(cls.default_trigger) == "1 iteration");
-  CHECK(cls.default_priority == TK_PRIORITY_READER);
-  CHECK(cls.state_version == 0);
-  REQUIRE(cls.option_count == 1);
-  CHECK(std::string(cls.options[0].name) == "check_grad");
-  CHECK(std::string(cls.options[0].default_value) == "true");
-}
-
 TEST_CASE("fail_on_non_number: finite parameters and gradients pass") {
   ShiftHost host;
   host.add_parameter("fc1.weight", Tensor::f32({0.5f, -1.f, 3.f, 0.f}, {2, 2}), Tensor::f32({0.1f, 0.2f, 0.3f, 0.4f}, {2, 2}));

@@ -216,35 +216,6 @@ TEST_CASE("cosine_shift: half-cosine annealing from init to end") {
   }
 }
 
-TEST_CASE("shifts: declare Chainer's defaults and their ids") {
-  for (const char* name : {"exponential_shift", "linear_shift", "step_shift", "multistep_shift", "polynomial_shift",
-                           "warmup_shift", "inverse_shift", "cosine_shift"}) {
-    DYNAMIC_SECTION(name) {
-      ShiftHost host;
-      Plugin plugin(name, host);
-      const tk_plugin_entry& e = plugin.entry();
-      CHECK(std::string(e.descriptor->id) == std::string("org.trainkit.") + name);
-      CHECK(std::string(e.descriptor->version) == "1.0.0");
-      CHECK(e.descriptor->libtorch_version == nullptr);
-      REQUIRE(e.class_count() == 1);
-      const tk_extension_class& cls = *e.get_class(0);
-      CHECK(std::string(cls.name) == name);
-      for (size_t i = 0; i < cls.option_count; ++i) CHECK(cls.options[i].doc != nullptr);
-      CHECK(std::string(cls.default_trigger) == "1 iteration");
-      CHECK(cls.default_priority == TK_PRIORITY_READER);
-      CHECK(cls.state_version == 1);
-      CHECK(cls.oldest_state_version == 1);
-      std::vector<std::string> options;
-      for (size_t i = 0; i < cls.option_count; ++i) options.push_back(cls.options[i].name);
-      REQUIRE(options.size() >= 2);
-      CHECK(options[0] == "attr");
-      CHECK(std::string(cls.options[0].default_value) == "lr");
-      CHECK(options[1] == "param_group");
-      CHECK(std::string(cls.options[1].default_value) == "-1");
-    }
-  }
-}
-
 TEST_CASE("shifts: attr shifts another hyperparameter and leaves lr alone") {
   ShiftHost host({{{"lr", 0.1}, {"momentum", 0.9}}});
   Plugin plugin("exponential_shift", host);

@@ -84,33 +84,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 // ---- the class -------------------------------------------------------------------------------------
 
-TEST_CASE("snapshot: declares ppe's defaults and presents itself like every standard plugin") {
-  SnapshotHost host;
-  Plugin plugin("snapshot", host);
-  const tk_plugin_entry& e = plugin.entry();
-  CHECK(std::string(e.descriptor->id) == "org.trainkit.snapshot");
-  CHECK(std::string(e.descriptor->version) == "1.0.0");
-  CHECK(e.descriptor->libtorch_version == nullptr);
-  REQUIRE(e.class_count() == 1);
-  const tk_extension_class& cls = plugin.cls("snapshot");
-  CHECK(std::string(cls.default_trigger) == "1 epoch");
-  CHECK(cls.default_priority == TK_PRIORITY_SNAPSHOT);
-  CHECK(cls.flags == TK_EXTENSION_CALL_ON_STOP);
-  CHECK(cls.state_version == 1);
-  CHECK(cls.oldest_state_version == 1);
-  CHECK(cls.visit_state != nullptr);
-  CHECK(cls.find_resume_point != nullptr);
-  Strings names;
-  for (size_t i = 0; i < cls.option_count; ++i) {
-    names.push_back(cls.options[i].name);
-    CHECK(cls.options[i].doc != nullptr);
-    CHECK(cls.options[i].default_value != nullptr);
-  }
-  CHECK(names == Strings{"filename", "target", "condition", "writer", "queue_size", "n_retains", "autoload",
-                         "snapshot_on_error", "format", "saver_rank", "mode"});
-  Instance defaults(plugin, host, "snapshot");  // every default is valid
-}
-
 TEST_CASE("snapshot: refuses bad option values at create with the valid ones listed") {
   SnapshotHost host;
   Plugin plugin("snapshot", host);

@@ -125,8 +125,8 @@ TEST_CASE("load_idx_split refuses images and labels of different counts", "[torc
 }
 
 TEST_CASE("Fashion-MNIST reads from Debian's .gz files", "[torch][idx][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
-  const auto train = load_idx_split(kFashionRoot.string(), "train");
+  TK_REQUIRE_DATA();
+  const auto train = load_idx_split(kFashionMnist, "train");
   CHECK(train.count == 60000);
   CHECK(train.rows == 28);
   CHECK(train.cols == 28);
@@ -139,7 +139,7 @@ TEST_CASE("Fashion-MNIST reads from Debian's .gz files", "[torch][idx][fashion]"
   for (int64_t n : per_class) CHECK(n == 6000);  // Fashion-MNIST is balanced
   CHECK(*std::max_element(train.images.begin(), train.images.end()) == 255);
 
-  const auto test = load_idx_split(kFashionRoot.string(), "t10k", /*limit=*/100);
+  const auto test = load_idx_split(kFashionMnist, "t10k", /*limit=*/100);
   CHECK(test.count == 100);
 }
 

@@ -41,7 +41,7 @@ TEST_CASE("iterations_per_epoch is ceil(examples / batch_size)", "[torch][sessio
 }
 
 TEST_CASE("iterations_per_epoch on Fashion-MNIST with limits", "[torch][session][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
+  TK_REQUIRE_DATA();
   Manifest m = small_fashion_manifest();
   m.data.train_limit = 1000;
   CHECK(make_session(m)->iterations_per_epoch() == 16);  // 15 full batches and one of 40
@@ -55,7 +55,7 @@ TEST_CASE("iterations_per_epoch on Fashion-MNIST with limits", "[torch][session]
 }
 
 TEST_CASE("the same seed trains bit-identical parameters and another seed does not", "[torch][session][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
+  TK_REQUIRE_DATA();
   Manifest m = small_fashion_manifest();
   m.trainer.seed = 1234;
   m.model.dropout = 0.2;  // draws from the default generator every step
@@ -79,7 +79,7 @@ TEST_CASE("the same seed trains bit-identical parameters and another seed does n
 }
 
 TEST_CASE("every optimizer trains, and its hyperparameters round-trip by name", "[torch][session][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
+  TK_REQUIRE_DATA();
   struct Case {
     std::string name;
     double lr;
@@ -130,7 +130,7 @@ TEST_CASE("every optimizer trains, and its hyperparameters round-trip by name", 
 }
 
 TEST_CASE("optimizer defaults the manifest leaves to the optimizer", "[torch][session][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
+  TK_REQUIRE_DATA();
   Manifest m = small_fashion_manifest();
   m.optimizer = OptimizerConfig{};
   m.optimizer.name = "adamw";
@@ -152,7 +152,7 @@ TEST_CASE("optimizer defaults the manifest leaves to the optimizer", "[torch][se
 }
 
 TEST_CASE("nll and mse losses train too", "[torch][session][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
+  TK_REQUIRE_DATA();
   for (const std::string loss : {"nll", "mse"}) {
     INFO(loss);
     Manifest m = small_fashion_manifest();
@@ -168,7 +168,7 @@ TEST_CASE("nll and mse losses train too", "[torch][session][fashion]") {
 }
 
 TEST_CASE("a small cnn trains", "[torch][session][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
+  TK_REQUIRE_DATA();
   Manifest m = small_fashion_manifest();
   m.model.builtin = "cnn";
   m.model.channels = {8, 16};
@@ -183,7 +183,7 @@ TEST_CASE("a small cnn trains", "[torch][session][fashion]") {
 }
 
 TEST_CASE("step and evaluate report Chainer's keys with sane values", "[torch][session][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
+  TK_REQUIRE_DATA();
   Manifest m = small_fashion_manifest();
   m.model.dropout = 0.5;
   auto session = make_session(m);
@@ -220,7 +220,7 @@ TEST_CASE("step and evaluate report Chainer's keys with sane values", "[torch][s
 }
 
 TEST_CASE("parameters and gradients are borrowed as live CPU DLTensors", "[torch][session][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
+  TK_REQUIRE_DATA();
   Manifest m = small_fashion_manifest();
   m.model.hidden = {32};
   auto session = make_session(m);
@@ -258,7 +258,7 @@ TEST_CASE("parameters and gradients are borrowed as live CPU DLTensors", "[torch
 }
 
 TEST_CASE("describe() summarises model, optimizer and data", "[torch][session][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
+  TK_REQUIRE_DATA();
   Manifest m = small_fashion_manifest();
   m.model.hidden = {256};
   m.data.train_limit = 0;

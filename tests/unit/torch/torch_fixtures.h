@@ -15,42 +15,15 @@
 
 #include "manifest/manifest.h"
 #include "process.h"
+#include "requirements.h"  // TK_REQUIRE_DATA, TK_REQUIRE_PYTHON_TORCH
 #include "torch/session.h"
 
 namespace trainkit::testing {
 
 namespace fs = std::filesystem;
 
-inline const fs::path kFashionRoot = "/usr/share/datasets/fashion-mnist";
-
-inline bool have_fashion_mnist() { return fs::exists(kFashionRoot / "train-images-idx3-ubyte.gz"); }
-
-// Catch2 v2 has no SKIP: warn visibly and leave the test case.
-#define TK_REQUIRE_FASHION_MNIST()                                                                   \
-  do {                                                                                               \
-    if (!::trainkit::testing::have_fashion_mnist()) {                                                \
-      WARN("skipped: Fashion-MNIST is absent from " << ::trainkit::testing::kFashionRoot.string()   \
-                                                    << " (apt install dataset-fashion-mnist)");      \
-      return;                                                                                        \
-    }                                                                                                \
-  } while (0)
-
-// Use /usr/bin/python3 explicitly: the python3 first on PATH may be another interpreter without torch.
-inline constexpr const char* kPython = "/usr/bin/python3";
-
-inline bool python_has_torch() {
-  static const bool has = std::system((std::string(kPython) + " -c 'import torch' >/dev/null 2>&1").c_str()) == 0;
-  return has;
-}
-
-#define TK_REQUIRE_PYTHON_TORCH()                                                                    \
-  do {                                                                                               \
-    if (!::trainkit::testing::python_has_torch()) {                                                 \
-      WARN("skipped: " << ::trainkit::testing::kPython                                               \
-                       << " cannot import torch (apt install python3-torch)");                      \
-      return;                                                                                        \
-    }                                                                                                \
-  } while (0)
+using tk_test::kFashionMnist;
+using tk_test::kPython;
 
 // Runs `/usr/bin/python3 -c script args...`; stdout and stderr are captured.
 inline tk_test::ProcessResult run_python(const std::string& script, const std::vector<std::string>& args = {}) {
@@ -130,7 +103,7 @@ inline void write_tiny_split(const fs::path& dir, const std::string& stem, uint3
 inline Manifest small_fashion_manifest() {
   Manifest m;
   m.trainer.seed = 0;
-  m.data.root = kFashionRoot.string();
+  m.data.root = kFashionMnist;
   m.data.train_limit = 2000;
   m.data.validation_limit = 500;
   m.data.batch_size = 64;

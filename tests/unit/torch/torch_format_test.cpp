@@ -1,12 +1,9 @@
-// runtime/torch/torch_format: state trees as files Python's torch.load opens, and back; atomic writes.
+// runtime/torch/torch_format: state trees as files Python's torch.load opens, and back (the atomic write itself: tests/unit/state/atomic_replace_test.cpp).
 #include "torch/torch_format.h"
 
 #include <catch2/catch.hpp>
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -258,33 +255,6 @@ TEST_CASE("torch format: trees the format cannot hold are refused when writing",
   CHECK(folder_entries(dir.path().string()).empty());
 }
 
-TEST_CASE("atomic writes replace the file whole and leave no temp file", "[torch][torch_format]") {
-  TempDir dir;
-  const std::string path = dir / "snapshot";
-  write_bytes_atomically(path, std::vector<char>{'o', 'l', 'd'});
-  write_bytes_atomically(path, std::vector<char>{'n', 'e', 'w', '!'});
-  CHECK(read_all(path) == std::vector<char>{'n', 'e', 'w', '!'});
-  CHECK(folder_entries(dir.path().string()) == std::vector<std::string>{"snapshot"});
-  struct stat st {};
-  REQUIRE(::stat(path.c_str(), &st) == 0);
-  CHECK((st.st_mode & 0600) == 0600);
-
-  CHECK_THROWS_WITH(write_bytes_atomically(dir / "absent/snapshot", std::vector<char>{'x'}),
-                    Contains("cannot create") && Contains("absent/.tmp.snapshot."));
-  // Renaming over a folder fails after the temp file was written: it is removed again.
-  fs::create_directory(dir / "folder");
-  fs::create_directory(dir / "folder/inside");
-  CHECK_THROWS_WITH(write_bytes_atomically(dir / "folder", std::vector<char>{'x'}), Contains("cannot rename"));
-  CHECK(folder_entries(dir.path().string()) == std::vector<std::string>{"folder", "snapshot"});
-
-  AtomicWriteFailure failure;
-  CHECK(write_file_atomically_raw((dir / "raw").c_str(), "abc", 3, &failure));
-  CHECK(read_all(dir / "raw") == std::vector<char>{'a', 'b', 'c'});
-  CHECK_FALSE(write_file_atomically_raw((dir / "absent/raw").c_str(), "abc", 3, &failure));
-  CHECK(std::string(failure.step) == "create");
-  CHECK(failure.error == ENOENT);
-}
-
 // Python checks what torch.load gives for sample_tree().
 constexpr const char* kPythonCheck = R"PY(
 import math, sys, torch
@@ -381,10 +351,8 @@ torch.save({'a': {'one': 1}, 'b': 1}, sys.argv[6])
   CHECK_THROWS_WITH(read_torch_file(dir / "one"), Contains("one: cannot read as a torch file"));
 }
 
-// A whole session through the torch format: save after k steps, write, read, load into a fresh session,
-// continue; the losses and the final state equal an uninterrupted run's.
-TEST_CASE("torch format: a session resumes bit-identically through a torch file", "[torch][torch_format][resume]") {
-  TempDir dir;
+// The run both tests below interrupt: Adam with amsgrad on 90 tiny examples, 16 per batch.
+Manifest tiny_adam_manifest(const TempDir& dir) {
   write_tiny_split(dir.path(), "tiny", 90);
   Manifest m;
   m.trainer.seed = 3;
@@ -397,16 +365,37 @@ TEST_CASE("torch format: a session resumes bit-identically through a torch file"
   m.optimizer.name = "adam";
   m.optimizer.lr = 1e-3;
   m.optimizer.amsgrad = true;
+  return m;
+}
 
-  auto losses = [](Session& s, int n) {
-    std::vector<double> out;
-    for (int i = 0; i < n; ++i) {
-      Observation obs;
-      s.step(obs);
-      out.push_back(observed(obs, "main/loss"));
-    }
-    return out;
-  };
+std::vector<double> losses(Session& s, int n) {
+  std::vector<double> out;
+  for (int i = 0; i < n; ++i) {
+    Observation obs;
+    s.step(obs);
+    out.push_back(observed(obs, "main/loss"));
+  }
+  return out;
+}
+
+// 8 steps, then an LR shift: the session's state at that point.
+MemoryTree state_after_shift(const Manifest& m) {
+  auto session = make_session(m);
+  losses(*session, 8);
+  REQUIRE(session->set_hyperparameter(0, "lr", 5e-4));
+  MemoryTree saved;
+  {
+    state::MemorySaver saver(saved);
+    session->visit(saver);
+  }
+  return saved;
+}
+
+// A whole session through the torch format: save after k steps, write, read, load into a fresh session,
+// continue; the losses and the final state equal an uninterrupted run's.
+TEST_CASE("torch format: a session resumes bit-identically through a torch file", "[torch][torch_format][resume]") {
+  TempDir dir;
+  const Manifest m = tiny_adam_manifest(dir);
   // Uninterrupted: 8 steps, an LR shift, 6 more.
   auto straight = make_session(m);
   losses(*straight, 8);
@@ -414,14 +403,7 @@ TEST_CASE("torch format: a session resumes bit-identically through a torch file"
   const std::vector<double> expected = losses(*straight, 6);
 
   // Interrupted after the shift: save, write a torch file, read it, load into a fresh session.
-  auto first = make_session(m);
-  losses(*first, 8);
-  REQUIRE(first->set_hyperparameter(0, "lr", 5e-4));
-  MemoryTree saved;
-  {
-    state::MemorySaver saver(saved);
-    first->visit(saver);
-  }
+  const MemoryTree saved = state_after_shift(m);
   write_torch_file(saved, dir / "snapshot_iter_8");
   const MemoryTree read = read_torch_file(dir / "snapshot_iter_8");
   CHECK(first_difference(with_bytes_as_tensors(saved), read) == "");
@@ -441,12 +423,13 @@ TEST_CASE("torch format: a session resumes bit-identically through a torch file"
     resumed->visit(b);
   }
   CHECK(first_difference(end_straight, end_resumed) == "");
+}
 
-  if (!python_has_torch()) {
-    WARN("skipped the Python half: " << kPython << " cannot import torch");
-    return;
-  }
-  // Python: the model part is a state_dict for the Python twin of the builtin mlp.
+TEST_CASE("torch format: Python loads a session's torch file as state_dicts", "[torch][torch_format][python]") {
+  TK_REQUIRE_PYTHON_TORCH();
+  TempDir dir;
+  write_torch_file(state_after_shift(tiny_adam_manifest(dir)), dir / "snapshot_iter_8");
+  // The model part is a state_dict for the Python twin of the builtin mlp.
   const auto r = run_python(R"PY(
 import sys, torch
 d = torch.load(sys.argv[1])

@@ -34,11 +34,8 @@ torch.jit.script(Net(3)).save(sys.argv[2])
 )PY";
 
 TEST_CASE("a TorchScript module from Python trains in the host", "[torch][session][torchscript][fashion]") {
-  TK_REQUIRE_FASHION_MNIST();
-  if (!python_has_torch()) {
-    WARN("skipped: " << kPython << " cannot import torch (apt install python3-torch)");
-    return;
-  }
+  TK_REQUIRE_DATA();
+  TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
   {
     std::ofstream out(dir / "make_model.py");

@@ -43,7 +43,8 @@ inline void fsync_dir(const std::string& dir) {
   int rc = ::fsync(fd);
   int err = errno;
   ::close(fd);
-  // Some file systems cannot fsync a folder; the data itself is already durable then.
+  // Note [Folder fsync errors] (runtime/state/atomic_replace.h in the trainkit sources), the host's rule:
+  // only EINVAL and ENOTSUP (a file system that cannot sync folders) are tolerated; EIO and the rest fail.
   if (rc != 0 && err != EINVAL && err != ENOTSUP) throw_io("cannot sync folder", dir, err);
 }
 
