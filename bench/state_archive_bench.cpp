@@ -4,7 +4,8 @@
 // without trainkit, both measured in this run on the same disk (median of REPEATS):
 //   (a) raw write + fsync          vs (b) the synchronous snapshot: ArchiveSaver over a visit, commit
 //   (c) raw read into memory       vs read_archive (verify + load), cold page cache and warm
-//   (d) memcpy into fresh buffers  vs MemorySaver capture: the training stall of the thread writer
+//   (d) memcpy into fresh / warm buffers  vs StagingSaver capture into the run's staging pool: the training
+//       stall of the background writers
 // Cold reads: the file is fsynced, then dropped from the page cache with posix_fadvise(DONTNEED).
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -23,6 +24,7 @@
 
 #include "state/archive.h"
 #include "state/memory_tree.h"
+#include "state/staged_tree.h"
 
 namespace {
 
@@ -195,9 +197,12 @@ int main(int argc, char** argv) {
   auto cold = medians(reads, [&] { drop_from_page_cache(archive_path); });
   auto warm = medians(reads, [&] { raw_read(archive_path); });
 
-  // (d) The capture a thread writer does before training resumes: copy every tensor into fresh memory.
+  // (d) The capture a background writer does before training resumes: copy every tensor out. Into fresh
+  // memory (what trainkit did before staging areas), and into the run's staging pool, which reuses the area
+  // the previous snapshot gave back (its recycling runs on the writer's thread, so it is not timed here).
   std::vector<std::unique_ptr<char[]>> copies;
-  MemoryTree captured;
+  auto pool = trainkit::state::StagingPool::create();
+  trainkit::state::StagedTree staged;
   auto capture = medians({[&] {
                             for (const auto& [key, leaf] : tree.leaves)
                               if (const auto* t = std::get_if<TensorLeaf>(&leaf)) {
@@ -206,14 +211,15 @@ int main(int argc, char** argv) {
                               }
                           },
                           [&] {
-                            trainkit::state::MemorySaver saver(captured);
+                            staged.memory = pool->lease();
+                            trainkit::state::StagingSaver saver(staged);
                             trainkit::state::replay(tree, saver);
                           }},
                          [&] {
                            copies.clear();
-                           captured = MemoryTree{};
+                           staged = {};
                          });
-  for (const auto& [key, leaf] : tree.leaves)  // buffers a writer reuses: pages already faulted in
+  for (const auto& [key, leaf] : tree.leaves)  // memory written before: pages already faulted in
     if (const auto* t = std::get_if<TensorLeaf>(&leaf)) copies.emplace_back(new char[t->data.size()]);
   auto reused = medians({[&] {
     size_t i = 0;
@@ -235,8 +241,8 @@ int main(int argc, char** argv) {
   row("verify, cold cache", "(c) raw read", cold[0], "verify_archive", cold[2], mb);
   row("read, warm cache", "(c) raw read", warm[0], "read_archive", warm[1], mb);
   row("verify, warm cache", "(c) raw read", warm[0], "verify_archive", warm[2], mb);
-  row("capture (stall)", "(d) memcpy, fresh buffers", capture[0], "MemorySaver", capture[1], mb);
-  row("capture (stall)", "(d) memcpy, reused buffers", reused[0], "MemorySaver", capture[1], mb);
+  row("capture (stall)", "(d) memcpy, fresh buffers", capture[0], "StagingSaver, reused", capture[1], mb);
+  row("capture (stall)", "(d) memcpy, warm buffers", reused[0], "StagingSaver, reused", capture[1], mb);
   std::printf("ratio = trainkit time / baseline time; cold = posix_fadvise(DONTNEED) after fdatasync before each "
               "run; raw read = read(2) of the archive file into a fresh buffer\n");
   remove_files();

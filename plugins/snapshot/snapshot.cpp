@@ -251,19 +251,21 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
     std::string dir = ctx.out_dir();
     std::string name = template_.expand(ctx.epoch(), ctx.iteration());
     files_.schedule(name);  // Note [Scheduled names are saved]
+    const Clock::time_point start = Clock::now();
     try {
       service_.write_now(target_, format_, dir + "/" + name);
     } catch (...) {
       files_.unschedule(name);
       throw;
     }
+    host().log(TK_LOG_DEBUG, "stall for " + name + ": write " + fixed(seconds(Clock::now() - start)) + " s");
     retire(dir, files_.commit(name));
   }
 
   // Note [Snapshot stall in the log]: what the training thread waited for. A writer still busy with the
   // previous snapshot (thread, process) or a full queue is an info line, since it means snapshots come
   // faster than the disk takes them; the capture and the writer's start are a debug line (--verbose) on
-  // every snapshot, which bench/snapshot_bench reads.
+  // every snapshot, which bench/snapshot_bench reads (so is the whole write of the simple writer).
   void report_stall(const std::string& name, double waited, double captured, double started) const {
     if (waited >= kWaitWorthReporting)
       host().info("waited ", fixed(waited), " s for the previous snapshot write before writing ", name);
