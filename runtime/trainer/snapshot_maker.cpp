@@ -4,7 +4,6 @@
 
 #include "state/archive.h"
 #include "state/staged_tree.h"
-#include "torch/torch_format.h"
 
 namespace trainkit {
 
@@ -12,13 +11,6 @@ tk_snapshot* SnapshotMaker::capture(const std::string& target, const std::string
   check_snapshot_request(target, format);
   auto snapshot = std::make_unique<tk_snapshot>();
   snapshot->format = format;
-  if (format == "torch") {
-    state::MemoryTree tree;
-    state::MemorySaver saver(tree);
-    state_.save(saver, target);
-    snapshot->encoded = encode_torch(tree);
-    return snapshot.release();
-  }
   snapshot->tree.memory = staging_->lease();
   state::StagingSaver saver(snapshot->tree);
   state_.save(saver, target);
@@ -27,7 +19,7 @@ tk_snapshot* SnapshotMaker::capture(const std::string& target, const std::string
 
 void SnapshotMaker::write_now(const std::string& target, const std::string& format, const std::string& path) {
   check_snapshot_request(target, format);
-  if (format == "torch") {
+  if (format == "torch") {  // a copy into warm staging memory, then streamed from there
     std::unique_ptr<tk_snapshot> snapshot(capture(target, format));
     write_captured(*snapshot, path);
     return;
