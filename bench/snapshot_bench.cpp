@@ -1,18 +1,20 @@
-// snapshot_bench [SNAPSHOTS=4] [DIR=<build>/bench-tmp]
+// snapshot_bench [SNAPSHOTS=6] [DIR=<build>/bench-tmp]
 //
 // What snapshots cost a real run, against what the same bytes cost without trainkit, measured in this run:
 // bin/trainkit trains the MLP 784-2048-2048-10 with Adam (a 70 MB state) on Fashion-MNIST and takes
 // SNAPSHOTS snapshots with each writer; the snapshot extension's --verbose lines (Note [Snapshot stall in the
-// log]) give what each snapshot held the training thread for. Rows (median over the snapshots after the
-// first, whose staging memory is new):
+// log]) give what each snapshot held the training thread for. Rows (median over the snapshots once the
+// run's staging areas exist: after the first, or the first queue_size + 1 = 3 for the queue writers):
 //   stall      capture + writer start of thread, process, thread_queue, process_queue  vs  memcpy of the
-//              same bytes into warm memory (target <= 1.5)
+//              same bytes into warm memory (target <= 1.5); for the process writers also the capture
+//              alone, since their writer start is a fork() of the whole trainer
 //   sync write the simple writer's whole write (visit, encode, write, fsync, rename)  vs  dd bs=1M
 //              conv=fdatasync of as many bytes (throughput target >= 0.8)
 //   torch      the simple writer with format = "torch"  vs  Python's torch.save + fsync of the same state
 //              (bench/torch_save.py loads trainkit's torch file and saves it again; target >= 1)
 //   load       read_archive (every checksum verified) of the snapshot  vs  read(2) of the same file into a
-//              fresh buffer, cold page cache (target >= 0.8)
+//              fresh buffer, cold page cache (target >= 0.8); and read_torch_file (CRC-32s verified) of the
+//              torch-format snapshot against read(2) of that file
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -33,6 +35,7 @@
 #include <vector>
 
 #include "state/archive.h"
+#include "torchfile/torch_format.h"
 
 extern char** environ;
 
@@ -82,10 +85,12 @@ int spawn(std::vector<std::string> args, const std::string& out_log, const std::
 
 struct Writer {
   std::string writer, format;
+  int warm_up = 1;  // snapshots before the run's staging areas all exist (a queue holds queue_size + 1)
 };
 
 struct RunResult {
   std::vector<double> stalls;  // per snapshot: capture + start (background) or the whole write (simple)
+  std::vector<double> captures;  // per snapshot: the capture alone (background)
   std::vector<double> waits;   // per snapshot: waiting for the previous write (background)
   std::string last_file;       // the newest snapshot it wrote
 };
@@ -122,6 +127,7 @@ RunResult run_trainkit(const std::string& dir, const Writer& w, int snapshots) {
     if (std::sscanf(line.c_str() + at, "stall for %255[^:]: wait %lf s, capture %lf s, writer start %lf s", name, &wait,
                     &capture, &start) == 4) {
       r.stalls.push_back(capture + start);
+      r.captures.push_back(capture);
       r.waits.push_back(wait);
     } else if (std::sscanf(line.c_str() + at, "stall for %255[^:]: write %lf s", name, &write) == 2) {
       r.stalls.push_back(write);
@@ -134,9 +140,9 @@ RunResult run_trainkit(const std::string& dir, const Writer& w, int snapshots) {
   return r;
 }
 
-// Ignores the first snapshot (it maps new staging memory) unless it is the only one.
-double steady(const std::vector<double>& v) {
-  return median(v.size() > 1 ? std::vector<double>(v.begin() + 1, v.end()) : v);
+// The median after the warm-up snapshots (they map new staging memory), if any are left.
+double steady(const std::vector<double>& v, int warm_up) {
+  return median(static_cast<int>(v.size()) > warm_up ? std::vector<double>(v.begin() + warm_up, v.end()) : v);
 }
 
 uint64_t file_size(const std::string& path) {
@@ -176,9 +182,9 @@ void print_row(const char* what, const std::string& base_name, double base, cons
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int snapshots = argc > 1 ? std::atoi(argv[1]) : 4;
+  const int snapshots = argc > 1 ? std::atoi(argv[1]) : 6;
   const std::string parent = argc > 2 && argv[2][0] != '\0' ? argv[2] : TK_BENCH_DEFAULT_DIR;
-  if (snapshots < 2) fail("usage: snapshot_bench [SNAPSHOTS=4 (at least 2)] [DIR]");
+  if (snapshots < 4) fail("usage: snapshot_bench [SNAPSHOTS=6 (at least 4)] [DIR]");
   if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) {  // as loop_overhead_bench: one BLAS thread, for real
     ::setenv("OPENBLAS_NUM_THREADS", "1", 1);
     ::execv("/proc/self/exe", argv);
@@ -189,9 +195,10 @@ int main(int argc, char** argv) {
   if (::mkdtemp(dir_template.data()) == nullptr) fail("cannot create a folder in " + parent);
   const std::string dir = dir_template;
 
-  const std::vector<Writer> writers = {{"simple", "trainkit"}, {"thread", "trainkit"},       {"process", "trainkit"},
-                                       {"thread_queue", "trainkit"}, {"process_queue", "trainkit"},
-                                       {"simple", "torch"},    {"thread", "torch"}};
+  const std::vector<Writer> writers = {{"simple", "trainkit"},         {"thread", "trainkit"},
+                                       {"process", "trainkit"},        {"thread_queue", "trainkit", 3},
+                                       {"process_queue", "trainkit", 3}, {"simple", "torch"},
+                                       {"thread", "torch"}};
   std::vector<RunResult> results;
   for (const Writer& w : writers) results.push_back(run_trainkit(dir, w, snapshots));
   const std::string archive = results[0].last_file, torch_file = results[5].last_file;
@@ -239,26 +246,34 @@ int main(int argc, char** argv) {
     loads.push_back(seconds_of([&] { trainkit::state::read_archive(archive); }));
   }
   const double raw_read_s = median(raw_reads), load_s = median(loads);
+  std::vector<double> torch_raw_reads, torch_loads;
+  for (int i = 0; i < 5; ++i) {
+    drop_from_page_cache(torch_file);
+    torch_raw_reads.push_back(seconds_of([&] { raw_read(torch_file); }));
+    drop_from_page_cache(torch_file);
+    torch_loads.push_back(seconds_of([&] { trainkit::torchfile::read_torch_file(torch_file); }));
+  }
 
   std::printf("snapshot_bench: MLP 784-2048-2048-10 + Adam, %llu-byte snapshot (%.1f MB), %d snapshots per writer; "
               "stall = median after the first snapshot\n",
               static_cast<unsigned long long>(bytes), static_cast<double>(bytes) / 1e6, snapshots);
   std::printf("%-30s %-34s %10s | %-30s %10s | %6s\n", "", "baseline", "time", "trainkit", "time", "ratio");
   const std::string memcpy_name = "memcpy into warm memory";
-  for (size_t i = 1; i <= 4; ++i) {
-    double stall = steady(results[i].stalls);
-    print_row(("stall, " + writers[i].writer).c_str(), memcpy_name, memcpy_s, "capture + writer start", stall,
-              stall / memcpy_s, "(time ratio; target <= 1.5)");
-  }
-  {
-    double stall = steady(results[6].stalls);
-    print_row("stall, thread, torch format", memcpy_name, memcpy_s, "capture + writer start", stall, stall / memcpy_s,
+  for (size_t i : {1, 2, 3, 4, 6}) {
+    const std::string what = "stall, " + writers[i].writer + (writers[i].format == "torch" ? ", torch format" : "");
+    double stall = steady(results[i].stalls, writers[i].warm_up);
+    print_row(what.c_str(), memcpy_name, memcpy_s, "capture + writer start", stall, stall / memcpy_s,
               "(time ratio; target <= 1.5)");
+    if (writers[i].writer.rfind("process", 0) == 0) {
+      double capture = steady(results[i].captures, writers[i].warm_up);
+      print_row(("  " + writers[i].writer + ": capture alone").c_str(), memcpy_name, memcpy_s, "capture", capture,
+                capture / memcpy_s, "(time ratio; the rest is fork())");
+    }
   }
-  const double sync_s = steady(results[0].stalls);
+  const double sync_s = steady(results[0].stalls, 1);
   print_row("sync write, simple", "dd bs=1M conv=fdatasync", dd_s, "simple writer, whole write", sync_s, dd_s / sync_s,
             "(throughput ratio; target >= 0.8)");
-  const double torch_s = steady(results[5].stalls);
+  const double torch_s = steady(results[5].stalls, 1);
   if (python_s > 0)
     print_row("sync write, torch format", "Python torch.save + fsync", python_s, "simple writer, format torch", torch_s,
               python_s / torch_s, "(throughput ratio; target >= 1)");
@@ -266,6 +281,9 @@ int main(int argc, char** argv) {
     std::printf("sync write, torch format: no Python baseline (/usr/bin/python3 cannot import torch)\n");
   print_row("load, cold cache", "read(2) into a fresh buffer", raw_read_s, "read_archive (verified)", load_s,
             raw_read_s / load_s, "(throughput ratio; target >= 0.8)");
+  const double torch_raw_s = median(torch_raw_reads), torch_load_s = median(torch_loads);
+  print_row("load, cold cache, torch format", "read(2) into a fresh buffer", torch_raw_s, "read_torch_file (verified)",
+            torch_load_s, torch_raw_s / torch_load_s, "(throughput ratio)");
   double most_waited = 0;
   for (size_t i = 1; i < results.size(); ++i)
     for (double w : results[i].waits) most_waited = std::max(most_waited, w);
