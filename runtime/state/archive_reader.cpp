@@ -1,6 +1,7 @@
 #include "state/archive_reader.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -241,6 +242,20 @@ void check_bool(const Entry& e, uint8_t v) {
   if (v > 1) refuse("damaged entry '", e.path, "' (bool byte ", int(v), ")");
 }
 
+// A buffer of n bytes for a payload. Note [Payload buffers in huge pages]: the fresh pages of a large
+// payload are asked for in 2 MiB pages before they are first touched. On the virtual machines trainkit was
+// measured on, faulting in fresh 4 KiB pages cost more CPU than reading and hashing the bytes; in 2 MiB
+// pages a 16 MiB tensor takes 8 faults instead of 4096. Advice only: without transparent huge pages the
+// buffer is the same, in 4 KiB pages.
+void size_payload_buffer(std::vector<uint8_t>& v, size_t n) {
+  constexpr uintptr_t kHugePage = uintptr_t{2} << 20;
+  v.reserve(n);
+  const auto begin = reinterpret_cast<uintptr_t>(v.data());
+  const uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1), end = (begin + n) & ~(kHugePage - 1);
+  if (end > first) ::madvise(reinterpret_cast<void*>(first), end - first, MADV_HUGEPAGE);
+  v.resize(n);
+}
+
 Leaf read_leaf(Scanner& scanner, Entry& e) {
   switch (e.type) {
     case LeafType::kInt64: {
@@ -265,7 +280,8 @@ Leaf read_leaf(Scanner& scanner, Entry& e) {
       return v;
     }
     case LeafType::kBytes: {
-      std::vector<uint8_t> v(static_cast<size_t>(e.size));
+      std::vector<uint8_t> v;
+      size_payload_buffer(v, static_cast<size_t>(e.size));
       scanner.read_payload(e, v.data());
       return v;
     }
@@ -273,7 +289,7 @@ Leaf read_leaf(Scanner& scanner, Entry& e) {
       TensorLeaf t;
       t.dtype = e.dtype;
       t.shape = e.shape;
-      t.data.resize(static_cast<size_t>(e.size));
+      size_payload_buffer(t.data, static_cast<size_t>(e.size));
       scanner.read_payload(e, t.data.data());
       return t;
     }
