@@ -215,11 +215,13 @@ int main(int argc, char** argv) {
     }
     // memcpy of the snapshot's bytes into memory written before (warm), as a reused staging area is.
     for (int i = 0; i < 3; ++i) copies.push_back(seconds_of([&] { std::memcpy(target.data(), source.data(), bytes); }));
-    // dd of the same number of bytes, from a file in the page cache to a new file on the same disk.
-    ::unlink(dd_out.c_str());
+    // dd of the same number of bytes, from a file in the page cache to a new file on the same disk. A new
+    // name each time, older files kept, as the snapshots are: a file removed just before would hand its
+    // page-cache pages to the next write warm, and no snapshot write gets that.
+    const std::string out_file = dd_out + "." + std::to_string(results.size());
     ::sync();
     dds.push_back(seconds_of([&] {
-      int status = spawn({"dd", "if=" + dd_in, "of=" + dd_out, "bs=1M", "conv=fdatasync"}, "/dev/null", dir + "/dd.err");
+      int status = spawn({"dd", "if=" + dd_in, "of=" + out_file, "bs=1M", "conv=fdatasync"}, "/dev/null", dir + "/dd.err");
       if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail("dd failed: " + file_text(dir + "/dd.err"));
     }));
   }

@@ -3,8 +3,9 @@
     /usr/bin/python3 bench/torch_save.py STATE_FILE OUT_FILE REPEATS
 
 Loads STATE_FILE (a snapshot trainkit wrote with format = "torch", so the very same tensors), then saves it
-REPEATS times to OUT_FILE as a user would: torch.save into an open file, flush, fsync. Prints one
-"save_s <seconds>" line per save.
+REPEATS times, to OUT_FILE.0, OUT_FILE.1, ..., as a user would: torch.save into an open file, flush, fsync.
+New files, older ones kept, as trainkit's snapshots are (a file removed just before would give the next
+save its page-cache pages warm). Prints one "save_s <seconds>" line per save.
 """
 import os
 import sys
@@ -16,12 +17,10 @@ import torch
 def main():
     state_file, out_file, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
     state = torch.load(state_file)
-    for _ in range(repeats):
-        if os.path.exists(out_file):
-            os.unlink(out_file)
+    for i in range(repeats):
         os.sync()
         start = time.perf_counter()
-        with open(out_file, "wb") as f:
+        with open(f"{out_file}.{i}", "wb") as f:
             torch.save(state, f)
             f.flush()
             os.fsync(f.fileno())
