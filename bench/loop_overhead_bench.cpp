@@ -7,6 +7,7 @@
 //   trainkit  bin/trainkit on generated manifests with the same settings: (1) no extensions; (2) the
 //             reporting set log_report, print_report, observe_lr, progress_bar; (3) (2) + a snapshot every
 //             epoch with the thread writer
+//   python    the same loop in /usr/bin/python3 with Debian's torch (bench/python_loop.py), when it has torch
 // Training time is trainkit's own "done: N iterations in X s" (initialize to finalize, so a snapshot still
 // being written is waited for); wall time adds process start, plugin loading and reading the data set.
 #include <fcntl.h>
@@ -38,6 +39,7 @@ namespace fs = std::filesystem;
 constexpr const char* kDataRoot = "/usr/share/datasets/fashion-mnist";
 constexpr int64_t kBatch = 64;
 constexpr uint64_t kSeed = 0;
+constexpr const char* kPython = "/usr/bin/python3";  // Debian's, with python3-torch
 
 struct Times {
   double train_s = 0;  // the training loop only
@@ -120,29 +122,54 @@ std::string manifest_text(int64_t iterations, int level) {
   return m.str();
 }
 
-// One `trainkit run`; stdout (the report and progress bar) goes to a file, as in a logged job.
-Times trainkit_run(const std::string& manifest, const std::string& out, int64_t iterations) {
-  const std::string out_log = out + ".stdout", err_log = out + ".stderr";
+// Runs args[0] with stdout and stderr to files; its exit status and wall time.
+int spawn(std::vector<std::string> args, const std::string& out_log, const std::string& err_log, double& wall_s) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> args = {TK_TRAINKIT_BIN, "run", manifest, "--out", out};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-
   auto start = std::chrono::steady_clock::now();
   pid_t pid = 0;
-  if (posix_spawn(&pid, TK_TRAINKIT_BIN, &actions, nullptr, argv.data(), environ) != 0) fail("cannot start trainkit");
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) fail("cannot start " + args[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  Times t;
-  t.wall_s = since(start);
+  wall_s = since(start);
   posix_spawn_file_actions_destroy(&actions);
+  return status;
+}
 
-  std::ifstream err(err_log);
-  std::string text((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+std::string file_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+// The same loop in Python (bench/python_loop.py); train_s < 0 when /usr/bin/python3 has no torch.
+Times python_run(const std::string& dir, int64_t iterations) {
+  Times t;
+  int status = spawn({kPython, TK_PYTHON_LOOP, std::to_string(iterations)}, dir + "/python.stdout",
+                     dir + "/python.stderr", t.wall_s);
+  std::string text = file_text(dir + "/python.stdout");
+  size_t at = text.find("train_s ");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos ||
+      std::sscanf(text.c_str() + at, "train_s %lf", &t.train_s) != 1)
+    fail("python loop failed; its stderr:\n" + file_text(dir + "/python.stderr"));
+  return t;
+}
+
+bool python_has_torch() {
+  double wall = 0;
+  return spawn({kPython, "-c", "import torch"}, "/dev/null", "/dev/null", wall) == 0;
+}
+
+// One `trainkit run`; stdout (the report and progress bar) goes to a file, as in a logged job.
+Times trainkit_run(const std::string& manifest, const std::string& out, int64_t iterations) {
+  const std::string out_log = out + ".stdout", err_log = out + ".stderr";
+  Times t;
+  int status = spawn({TK_TRAINKIT_BIN, "run", manifest, "--out", out}, out_log, err_log, t.wall_s);
+  std::string text = file_text(err_log);
   long long done = -1;
   size_t at = text.find("done: ");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos ||
@@ -177,8 +204,8 @@ int main(int argc, char** argv) {
   if (::mkdtemp(dir_template.data()) == nullptr) fail("cannot create a folder in " + parent);
   const std::string dir = dir_template;
 
-  const char* names[] = {"bare LibTorch loop", "trainkit, no extensions", "trainkit + reporting",
-                         "trainkit + reporting + snapshot"};
+  std::vector<std::string> names = {"bare LibTorch loop", "trainkit, no extensions", "trainkit + reporting",
+                                    "trainkit + reporting + snapshot"};
   std::vector<std::function<Times(int)>> bodies = {[&](int) { return bare_loop(iterations); }};
   for (int level = 1; level <= 3; ++level) {
     const std::string manifest = dir + "/level" + std::to_string(level) + ".toml";
@@ -186,6 +213,12 @@ int main(int argc, char** argv) {
     bodies.push_back([&, level, manifest](int r) {
       return trainkit_run(manifest, dir + "/out" + std::to_string(level) + "-" + std::to_string(r), iterations);
     });
+  }
+
+  const bool with_python = python_has_torch();
+  if (with_python) {
+    names.push_back("bare Python loop");
+    bodies.push_back([&](int) { return python_run(dir, iterations); });
   }
 
   // The bodies take turns within each repeat and the first one rotates, so a noisy neighbour slows the
@@ -218,8 +251,19 @@ int main(int argc, char** argv) {
     const double us = median(train) / static_cast<double>(iterations) * 1e6;
     if (b == 0) base_us = us;
     const auto [lo, hi] = std::minmax_element(train.begin(), train.end());
-    std::printf("%-32s %9.3f %6.1f%% %9.1f %9.1f %7.3f | %8.3f %9.3f\n", names[b], median(train),
+    std::printf("%-32s %9.3f %6.1f%% %9.1f %9.1f %7.3f | %8.3f %9.3f\n", names[b].c_str(), median(train),
                 (*hi - *lo) / median(train) * 100, us, us - base_us, us / base_us, median(wall), median(startup));
+  }
+  if (with_python) {
+    std::vector<double> python;
+    for (const Times& t : runs.back()) python.push_back(t.train_s);
+    for (size_t b = 1; b <= 3; ++b) {
+      std::vector<double> train;
+      for (const Times& t : runs[b]) train.push_back(t.train_s);
+      std::printf("%s / bare Python loop: %.3f\n", names[b].c_str(), median(train) / median(python));
+    }
+  } else {
+    std::printf("bare Python loop: skipped (/usr/bin/python3 cannot import torch; apt-get install python3-torch)\n");
   }
   std::printf("ratio = us/iter / bare us/iter (differences inside the spread, (max - min) / median of the train "
               "times, are noise); trainkit train s = its \"done: ... in X s\" line; startup = wall - train (bare: "

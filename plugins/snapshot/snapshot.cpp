@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -54,6 +56,17 @@ int64_t check_queue_size(int64_t n) {
 int64_t check_saver_rank(int64_t r) {
   if (r >= 0) return r;
   throw tk::Error(TK_ERR_INVALID, "saver_rank must be a rank (>= 0), got ", r);
+}
+
+using Clock = std::chrono::steady_clock;
+constexpr double kWaitWorthReporting = 0.001;  // seconds; shorter waits are scheduling noise
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+std::string fixed(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4f", seconds);
+  return text;
 }
 
 int64_t mtime_ns(const struct stat& st) {
@@ -136,19 +149,25 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
       return;
     }
     if (!writer_) writer_ = snapshot_plugin::make_background_writer(writer_kind_, static_cast<size_t>(queue_size_), *this);
+    const Clock::time_point wait_start = Clock::now();
     writer_->make_room();  // the previous write's result is known now (thread, process)
+    const Clock::time_point capture_start = Clock::now();
     raise_errors();
 
     std::string dir = ctx.out_dir();
     std::string name = template_.expand(ctx.epoch(), ctx.iteration());
     files_.schedule(name);  // Note [Scheduled names are saved]
+    Clock::time_point submit_start;
     try {
       Job job{service_.capture(target_, format_), dir, name, dir + "/" + name};
+      submit_start = Clock::now();
       writer_->submit(std::move(job));
     } catch (...) {
       files_.unschedule(name);
       throw;
     }
+    report_stall(name, seconds(capture_start - wait_start), seconds(submit_start - capture_start),
+                 seconds(Clock::now() - submit_start));
   }
 
   // Chainer's snapshot_on_error: the condition is not consulted (it is for regular snapshots).
@@ -245,13 +264,26 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
     std::string dir = ctx.out_dir();
     std::string name = template_.expand(ctx.epoch(), ctx.iteration());
     files_.schedule(name);  // Note [Scheduled names are saved]
+    const Clock::time_point start = Clock::now();
     try {
       service_.write_now(target_, format_, dir + "/" + name);
     } catch (...) {
       files_.unschedule(name);
       throw;
     }
+    host().log(TK_LOG_DEBUG, "stall for " + name + ": write " + fixed(seconds(Clock::now() - start)) + " s");
     retire(dir, files_.commit(name));
+  }
+
+  // Note [Snapshot stall in the log]: what the training thread waited for. A writer still busy with the
+  // previous snapshot (thread, process) or a full queue is an info line, since it means snapshots come
+  // faster than the disk takes them; the capture and the writer's start are a debug line (--verbose) on
+  // every snapshot, which bench/snapshot_bench reads (so is the whole write of the simple writer).
+  void report_stall(const std::string& name, double waited, double captured, double started) const {
+    if (waited >= kWaitWorthReporting)
+      host().info("waited ", fixed(waited), " s for the previous snapshot write before writing ", name);
+    host().log(TK_LOG_DEBUG, "stall for " + name + ": wait " + fixed(waited) + " s, capture " + fixed(captured) +
+                                 " s, writer start " + fixed(started) + " s");
   }
 
   // WriteSink: a worker's file is in place (committed) or could not be written (failed).

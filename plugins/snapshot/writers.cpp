@@ -69,6 +69,11 @@ struct Child {
   int go_fd = -1;      // write end of the pipe that tells a queued child to start; -1: it starts at once
 };
 
+// Note [Keep the copy until the child exits]: the host reuses the memory of a released copy for its next
+// capture. The child has its own copy-on-write view of it, so releasing at once would be correct, but the
+// next capture would then write pages the child still shares and copy them one by one: the stall the
+// reuse exists to avoid. Released after the child exited, the pages are the parent's alone again.
+//
 // Note [Writer processes fork on the main thread]: a child of a multi-threaded process holds a copy of every
 // lock exactly as it was at the fork, and only the forking thread runs in it. Forked from a worker thread,
 // the child can inherit a lock the main thread held at that instant (inside the host's capture, its log, a
@@ -128,7 +133,8 @@ Child start_child(Job& job, bool wait_for_go) {
   if (wait_for_go) ::close(go[0]);
   // Other writer processes inherit this pipe's write end, so never wait for EOF on it.
   ::fcntl(result[0], F_SETFL, O_NONBLOCK);
-  job.copy.release();  // the child has its own copy-on-write pages
+  // Note [Keep the copy until the child exits]: job.copy is released when the job is done with, after
+  // finish_child reaped the child.
   return Child{pid, result[0], go[1]};
 }
 

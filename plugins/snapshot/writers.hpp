@@ -12,10 +12,10 @@
 //
 // How each kind runs (the `writer` option):
 //   thread         a std::thread per snapshot; make_room joins the previous one: at most one write in flight.
-//   process        a fork()ed child per snapshot; make_room reaps the previous one first. The parent gives
-//                  its copy back right after the fork (the child keeps its copy-on-write pages), so the
-//                  result of a write is known at the next snapshot or at finalize. The child's error message
-//                  comes back through a pipe.
+//   process        a fork()ed child per snapshot; make_room reaps the previous one first, so the result of
+//                  a write is known at the next snapshot or at finalize. The parent keeps the copy until
+//                  the child has exited (Note [Keep the copy until the child exits] in writers.cpp). The
+//                  child's error message comes back through a pipe.
 //   thread_queue   one consumer thread fed by a bounded queue of queue_size captured copies; make_room blocks
 //                  the trainer while the queue is full, so memory is bounded by queue_size + 1 copies.
 //   process_queue  the same bound, but each entry is a child forked at submit that waits for the consumer's

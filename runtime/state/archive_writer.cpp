@@ -35,6 +35,7 @@ struct ArchiveWriter::Impl {
   std::unique_ptr<FileWriteBuf> buf;
   std::unique_ptr<boost::archive::binary_oarchive> ar;
   std::unordered_set<std::string> paths;
+  Xxh3State payload_hash = make_xxh3_state();
   uint64_t entries = 0;
   bool committed = false;
   bool broken = false;  // a write failed: the file is unusable, commit() refuses
@@ -90,13 +91,18 @@ void ArchiveWriter::add(const std::string& path, const LeafView& leaf) {
     const uint16_t lanes = leaf.dtype.lanes;
     const auto ndim = static_cast<uint32_t>(leaf.shape.size());
     const uint64_t size = leaf.size;
-    const uint64_t hash = XXH3_64bits(leaf.data, leaf.size);
     ar << record << path_size;
     ar.save_binary(path.data(), path.size());
     ar << type << code << bits << lanes << ndim;
     if (ndim > 0) ar.save_binary(leaf.shape.data(), ndim * sizeof(int64_t));
-    ar << size << hash;
+    ar << size;
+    // Note [trainkit archive layout]: the payload is hashed once, as it goes out, into its own hash.
+    XXH3_64bits_reset(s.payload_hash.get());
+    s.buf->set_payload_hash(s.payload_hash.get());
     if (size > 0) ar.save_binary(leaf.data, leaf.size);
+    s.buf->set_payload_hash(nullptr);
+    const uint64_t hash = XXH3_64bits_digest(s.payload_hash.get());
+    ar << hash;
   });
   ++s.entries;
 }

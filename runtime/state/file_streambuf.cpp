@@ -53,21 +53,12 @@ FileWriteBuf::FileWriteBuf(int fd, std::string what)
   setp(buffer_.get(), buffer_.get() + kBufferBytes);
 }
 
-void FileWriteBuf::write_through(const char* s, size_t n) {
-  for (size_t done = 0; done < n;) {
-    size_t k = std::min(kHashSliceBytes, n - done);
-    XXH3_64bits_update(hash_.get(), s + done, k);
-    write_all(fd_, s + done, k, what_);
-    done += k;
-  }
-  flushed_ += n;
-}
-
 void FileWriteBuf::flush() {
   if (disabled_) return;
   size_t n = static_cast<size_t>(pptr() - pbase());
   setp(buffer_.get(), buffer_.get() + kBufferBytes);  // reset first: a failed flush must not be retried
-  if (n > 0) write_through(buffer_.get(), n);
+  if (n > 0) write_all(fd_, buffer_.get(), n, what_);
+  flushed_ += n;
 }
 
 FileWriteBuf::int_type FileWriteBuf::overflow(int_type c) {
@@ -75,6 +66,7 @@ FileWriteBuf::int_type FileWriteBuf::overflow(int_type c) {
   flush();
   if (!traits_type::eq_int_type(c, traits_type::eof())) {
     *pptr() = traits_type::to_char_type(c);
+    hash(pptr(), 1);
     pbump(1);
   }
   return traits_type::not_eof(c);
@@ -85,7 +77,13 @@ std::streamsize FileWriteBuf::xsputn(const char* s, std::streamsize count) {
   auto n = static_cast<size_t>(count);
   if (n >= kDirectBytes) {
     flush();
-    write_through(s, n);
+    for (size_t done = 0; done < n;) {
+      size_t k = std::min(kHashSliceBytes, n - done);
+      hash(s + done, k);
+      write_all(fd_, s + done, k, what_);
+      done += k;
+    }
+    flushed_ += n;
     return count;
   }
   while (n > 0) {
@@ -96,6 +94,7 @@ std::streamsize FileWriteBuf::xsputn(const char* s, std::streamsize count) {
     }
     size_t k = std::min(room, n);
     std::memcpy(pptr(), s, k);
+    hash(pptr(), k);
     pbump(static_cast<int>(k));
     s += k;
     n -= k;
@@ -142,11 +141,15 @@ size_t FileReadBuf::read_from_file(char* dst, size_t n) {
     read_ahead();
     size_t k = std::min(kHashSliceBytes, n - done);
     pread_all(fd_, dst + done, k, file_pos_, what_);
-    XXH3_64bits_update(hash_.get(), dst + done, k);
     file_pos_ += k;
     done += k;
   }
   return n;
+}
+
+void FileReadBuf::hash(const char* s, size_t n) {
+  if (payload_hash_ != nullptr) XXH3_64bits_update(payload_hash_, s, n);
+  if (payload_hash_ == nullptr || payload_in_frame_) XXH3_64bits_update(hash_.get(), s, n);
 }
 
 FileReadBuf::int_type FileReadBuf::underflow() {
@@ -164,16 +167,16 @@ std::streamsize FileReadBuf::xsgetn(char* s, std::streamsize count) {
     if (buffered > 0) {
       size_t k = std::min(buffered, n - done);
       std::memcpy(s + done, gptr(), k);
-      if (side_hash_ != nullptr) XXH3_64bits_update(side_hash_, s + done, k);
+      hash(s + done, k);
       gbump(static_cast<int>(k));
       done += k;
       continue;
     }
     if (n - done >= kDirectBytes) {
-      // Slice by slice, so the side hash reads each slice while it is still in cache.
+      // Slice by slice, so the hash reads each slice while it is still in cache.
       size_t k = read_from_file(s + done, std::min(n - done, kHashSliceBytes));
       if (k == 0) break;
-      if (side_hash_ != nullptr) XXH3_64bits_update(side_hash_, s + done, k);
+      hash(s + done, k);
       done += k;
       continue;
     }

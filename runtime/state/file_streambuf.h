@@ -1,6 +1,7 @@
 // trainkit state, internal: the std::streambufs the Boost archives of archive_writer/archive_reader run
-// over. They talk to a file descriptor in big blocks, hash every body byte with XXH3 as it passes, and
-// move large payloads straight between the caller's memory and the file (no staging copy).
+// over. They talk to a file descriptor in big blocks, hash each byte once with XXH3 as it passes (into the
+// frame hash, or into an entry's payload hash while one is set: Note [trainkit archive layout]), and move
+// large payloads straight between the caller's memory and the file (no staging copy).
 #pragma once
 
 #include <cstddef>
@@ -38,8 +39,10 @@ class FileWriteBuf final : public std::streambuf {
   // Writes out what is buffered; throws on a write error (sync() itself reports -1 to std::streambuf).
   void flush();
   uint64_t bytes() const { return flushed_ + static_cast<uint64_t>(pptr() - pbase()); }
-  // XXH3 of every byte put so far; call after flush().
+  // XXH3 of every byte put so far outside payloads.
   uint64_t digest() const { return XXH3_64bits_digest(hash_.get()); }
+  // While set, the bytes put are an entry's payload: hashed into `state` instead of the frame hash.
+  void set_payload_hash(XXH3_state_t* state) { payload_hash_ = state; }
   // After a failure or commit: later sync() calls (from an archive's teardown) must not write again.
   void disable() { disabled_ = true; setp(nullptr, nullptr); }
 
@@ -49,18 +52,19 @@ class FileWriteBuf final : public std::streambuf {
   int sync() override;
 
  private:
-  void write_through(const char* s, size_t n);
+  void hash(const void* s, size_t n) { XXH3_64bits_update(payload_hash_ ? payload_hash_ : hash_.get(), s, n); }
 
   int fd_;
   std::string what_;
   std::unique_ptr<char[]> buffer_;
   uint64_t flushed_ = 0;
   Xxh3State hash_;
+  XXH3_state_t* payload_hash_ = nullptr;
   bool disabled_ = false;
 };
 
 // Use as the source of a binary_iarchive over the file bytes [begin, end): reads in big blocks, reads
-// requests >= kDirectBytes straight into the destination, and hashes every byte it takes from the file.
+// requests >= kDirectBytes straight into the destination, and hashes every byte it hands out.
 // Never reads past `end`: a read there is a short read, which the archive reports as a stream error.
 class FileReadBuf final : public std::streambuf {
  public:
@@ -72,10 +76,14 @@ class FileReadBuf final : public std::streambuf {
   // The offset of the next byte the archive will get.
   uint64_t position() const { return file_pos_ - static_cast<uint64_t>(egptr() - gptr()); }
   uint64_t remaining() const { return end_ - position(); }
-  // XXH3 of the bytes read from the file so far; equal to the body's hash once position() == end.
+  // XXH3 of the bytes handed out so far outside payloads (format 1: of all of them).
   uint64_t digest() const { return XXH3_64bits_digest(hash_.get()); }
-  // While set, every byte handed out is also fed to `state` (an entry's payload hash), in the same pass.
-  void set_side_hash(XXH3_state_t* state) { side_hash_ = state; }
+  // While set, the bytes handed out are an entry's payload: hashed into `state`, and into the frame hash
+  // too only when `frame_too` (format 1 hashed payloads twice).
+  void set_payload_hash(XXH3_state_t* state, bool frame_too) {
+    payload_hash_ = state;
+    payload_in_frame_ = frame_too;
+  }
 
  protected:
   int_type underflow() override;
@@ -84,6 +92,7 @@ class FileReadBuf final : public std::streambuf {
  private:
   size_t read_from_file(char* dst, size_t n);
   void read_ahead();
+  void hash(const char* s, size_t n);
 
   int fd_;
   uint64_t file_pos_;
@@ -92,7 +101,8 @@ class FileReadBuf final : public std::streambuf {
   size_t buffer_bytes_;
   std::unique_ptr<char[]> buffer_;
   Xxh3State hash_;
-  XXH3_state_t* side_hash_ = nullptr;
+  XXH3_state_t* payload_hash_ = nullptr;
+  bool payload_in_frame_ = false;
   uint64_t advised_until_ = 0;
 };
 

@@ -2,8 +2,8 @@
 
 #include "core/error.h"
 #include "state/archive.h"
-#include "state/atomic_replace.h"
-#include "torch/torch_format.h"
+#include "torchfile/torch_format.h"
+#include "torchfile/torch_writer.h"
 
 namespace trainkit {
 
@@ -37,7 +37,7 @@ void check_snapshot_request(const std::string& target, const std::string& format
 
 void write_captured(const tk_snapshot& snapshot, const std::string& path) {
   if (snapshot.format == "torch")
-    state::replace_file(path, snapshot.encoded.data(), snapshot.encoded.size());
+    torchfile::write_torch_file(snapshot.tree, path);
   else
     state::write_archive(snapshot.tree, path);
 }

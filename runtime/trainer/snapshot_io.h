@@ -6,20 +6,21 @@
 //   state::MemoryTree tree = read_snapshot_file(path);   // all-or-nothing; ResumeError on any problem
 //
 // Format "trainkit": the checksummed archive (runtime/state/archive.h). Format "torch": nested dicts of
-// tensors and numbers that Python's torch.load opens (runtime/torch/torch_format.h).
+// tensors and numbers that Python's torch.load opens (runtime/torchfile/torch_format.h), streamed by
+// runtime/torchfile/torch_writer.h.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "state/memory_tree.h"
+#include "state/staged_tree.h"
 
-// The ABI's opaque tk_snapshot: a state copied out of the live run, encoded for its format.
+// The ABI's opaque tk_snapshot: a state copied out of the live run. Deleting it (the service's release)
+// gives its staging memory back to the run's pool for the next capture.
 struct tk_snapshot {
-  std::string format;              // "trainkit" | "torch"
-  trainkit::state::MemoryTree tree;  // format "trainkit"
-  std::vector<char> encoded;       // format "torch": the pickled bytes, encoded on capture
+  std::string format;                 // "trainkit" | "torch": how write_captured encodes the tree
+  trainkit::state::StagedTree tree;
 };
 
 namespace trainkit {

@@ -3,7 +3,7 @@
 #include <memory>
 
 #include "state/archive.h"
-#include "torch/torch_format.h"
+#include "state/staged_tree.h"
 
 namespace trainkit {
 
@@ -11,20 +11,15 @@ tk_snapshot* SnapshotMaker::capture(const std::string& target, const std::string
   check_snapshot_request(target, format);
   auto snapshot = std::make_unique<tk_snapshot>();
   snapshot->format = format;
-  {
-    state::MemorySaver saver(snapshot->tree);
-    state_.save(saver, target);
-  }
-  if (format == "torch") {
-    snapshot->encoded = encode_torch(snapshot->tree);
-    snapshot->tree = state::MemoryTree{};
-  }
+  snapshot->tree.memory = staging_->lease();
+  state::StagingSaver saver(snapshot->tree);
+  state_.save(saver, target);
   return snapshot.release();
 }
 
 void SnapshotMaker::write_now(const std::string& target, const std::string& format, const std::string& path) {
   check_snapshot_request(target, format);
-  if (format == "torch") {
+  if (format == "torch") {  // a copy into warm staging memory, then streamed from there
     std::unique_ptr<tk_snapshot> snapshot(capture(target, format));
     write_captured(*snapshot, path);
     return;

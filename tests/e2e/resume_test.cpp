@@ -12,6 +12,7 @@
 
 #include "e2e_support.h"
 #include "state/archive.h"
+#include "torchfile/torch_format.h"
 
 using namespace tk_test;
 using Catch::Contains;
@@ -33,8 +34,13 @@ bool compared(const std::string& path) {
   return path.rfind("meta/", 0) != 0 && path != "trainer/elapsed_time" && path.find("elapsed_time") == std::string::npos;
 }
 
+trainkit::state::MemoryTree read_snapshot(const std::string& path) {
+  return trainkit::torchfile::looks_like_torch_file(path) ? trainkit::torchfile::read_torch_file(path)
+                                                          : trainkit::state::read_archive(path);
+}
+
 void require_same_training_state(const std::string& a_path, const std::string& b_path) {
-  auto a = trainkit::state::read_archive(a_path), b = trainkit::state::read_archive(b_path);
+  auto a = read_snapshot(a_path), b = read_snapshot(b_path);
   size_t checked = 0;
   for (const auto& [path, leaf] : a.leaves) {
     if (!compared(path) || path.rfind("extensions/log_report/state", 0) == 0) continue;
@@ -57,10 +63,12 @@ use = "snapshot"
 trigger = { at = [13, 24], unit = "iteration" }
 )";
 
-void check_bit_exact_resume(const std::string& optimizer_table, const std::string& more_extensions = "") {
+// snapshot_options: more options of the snapshot extension (writer, format).
+void check_bit_exact_resume(const std::string& optimizer_table, const std::string& more_extensions = "",
+                            const std::string& snapshot_options = "") {
   TempDir straight, resumed;
-  const std::string m =
-      with_optimizer(small_manifest("24 iteration", kSnapshotAt13And24 + more_extensions), optimizer_table);
+  const std::string m = with_optimizer(
+      small_manifest("24 iteration", kSnapshotAt13And24 + snapshot_options + more_extensions), optimizer_table);
   write_file(straight.file("m.toml"), m);
   write_file(resumed.file("m.toml"), m);
   auto a = run_trainkit({"run", straight.file("m.toml")});
@@ -104,6 +112,24 @@ trigger = "3 iteration"
 use = "observe_lr"
 trigger = "1 iteration"
 )");
+}
+
+// Every writer, in both formats (the default writer in the default format: the cases above). Two cases, so
+// each stays well inside the e2e timeout.
+TEST_CASE("resume mid-epoch is bit-exact with the simple and thread writers, both formats") {
+  TK_REQUIRE_DATA();
+  auto options = GENERATE(as<std::string>{}, "writer = \"simple\"\nformat = \"torch\"\n",
+                          "writer = \"thread\"\nformat = \"torch\"\n", "writer = \"thread_queue\"\n");
+  INFO(options);
+  check_bit_exact_resume("[optimizer]\nname = \"adam\"\nlr = 0.001\n", "", options);
+}
+
+TEST_CASE("resume mid-epoch is bit-exact with the process writers, both formats") {
+  TK_REQUIRE_DATA();
+  auto options = GENERATE(as<std::string>{}, "writer = \"process\"\n", "writer = \"process\"\nformat = \"torch\"\n",
+                          "writer = \"process_queue\"\nformat = \"torch\"\n");
+  INFO(options);
+  check_bit_exact_resume("[optimizer]\nname = \"adam\"\nlr = 0.001\n", "", options);
 }
 
 TEST_CASE("elapsed_time accumulates across a resume") {

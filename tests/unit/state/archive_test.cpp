@@ -170,3 +170,41 @@ TEST_CASE("looks_like_trainkit_archive checks the magic only", "[state][archive]
   tk_test::write_file(dir.file("short"), "\x89TK");
   CHECK_FALSE(state::looks_like_trainkit_archive(dir.file("short")));
 }
+
+// Note [trainkit archive layout]: format 1 hashed each payload byte twice; trainkit 1.1 writes format 2
+// and still reads format 1. The fixture is sample_tree() as trainkit 1.0 wrote it (keep the two in step).
+TEST_CASE("an archive in format version 1 still reads, verifies and detects damage", "[state][archive]") {
+  const std::string fixture = TK_SOURCE_DIR "/tests/unit/state/archive_v1_sample.tksnap";
+  std::vector<uint8_t> bytes = read_bytes(fixture);
+  uint32_t version = 0;
+  std::memcpy(&version, bytes.data() + 8, sizeof version);
+  REQUIRE(version == 1);
+  CHECK(same_tree(state::read_archive(fixture), sample_tree()));
+  state::ArchiveSummary summary = state::verify_archive(fixture);
+  CHECK(summary.ok);
+  CHECK(summary.iteration == 1200);
+
+  tk_test::TempDir dir;
+  std::string damaged = dir.file("damaged");
+  const size_t rng_payload = bytes.size() - 24 - 9 - 6;  // updater/rng is the last entry: its 6 bytes end the body
+  SECTION("a payload byte") {
+    bytes[rng_payload + 3] ^= 0x10;
+    write_bytes(damaged, bytes);
+    CHECK_THAT(state::verify_archive(damaged).problem, Contains("checksum mismatch in entry 'updater/rng'"));
+  }
+  SECTION("a byte of an entry's path") {
+    bytes[find_bytes(bytes, "meta/manifest") + 2] ^= 0x01;
+    write_bytes(damaged, bytes);
+    CHECK(state::verify_archive(damaged).problem == "whole-file checksum mismatch");
+  }
+  CHECK_THROWS_AS(state::read_archive(damaged), ResumeError);
+}
+
+TEST_CASE("the writer writes format version 2", "[state][archive]") {
+  tk_test::TempDir dir;
+  state::write_archive(sample_tree(), dir.file("s"));
+  std::vector<uint8_t> bytes = read_bytes(dir.file("s"));
+  uint32_t version = 0;
+  std::memcpy(&version, bytes.data() + 8, sizeof version);
+  CHECK(version == 2);
+}

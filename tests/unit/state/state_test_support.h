@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "state/memory_tree.h"
 
 namespace trainkit::testing {
@@ -79,6 +81,13 @@ inline state::MemoryTree sample_tree() {
 inline std::vector<uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The offset of the first occurrence of `needle` in `hay`; fails the test when there is none.
+inline size_t find_bytes(const std::vector<uint8_t>& hay, const std::string& needle) {
+  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end());
+  REQUIRE(it != hay.end());
+  return static_cast<size_t>(it - hay.begin());
 }
 
 inline void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {

@@ -1,5 +1,6 @@
-// runtime/torch/torch_format: state trees as files Python's torch.load opens, and back (the atomic write itself: tests/unit/state/atomic_replace_test.cpp).
-#include "torch/torch_format.h"
+// runtime/torchfile/torch_writer + torch_format: state trees as files Python's torch.load opens, and back (the atomic write itself: tests/unit/state/atomic_replace_test.cpp).
+#include "torchfile/torch_format.h"
+#include "torchfile/torch_writer.h"
 
 #include <catch2/catch.hpp>
 
@@ -22,6 +23,7 @@ using state::MemoryTree;
 using state::TensorLeaf;
 using torchfile::looks_like_torch_file;
 using torchfile::read_torch_file;
+using torchfile::write_torch_file;
 
 MemoryTree decode_torch(const std::vector<char>& bytes, const std::string& what) {
   return torchfile::decode_torch(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), what);
@@ -152,16 +154,15 @@ TEST_CASE("torch format: write then read gives the same tree", "[torch][torch_fo
   CHECK(on);
   CHECK(std::signbit(std::get<double>(back.leaves.at("trainer/stop_trigger/previous_epoch_detail"))));
 
-  // encode_torch gives the file's bytes; decode_torch reads them.
-  CHECK(read_all(path) == encode_torch(tree));
-  CHECK(first_difference(decode_torch(encode_torch(tree), "memory"), back) == "");
+  // decode_torch reads the same from the file's bytes.
+  CHECK(first_difference(decode_torch(read_all(path), "memory"), back) == "");
 
   // An empty tree is an empty dict.
   write_torch_file(MemoryTree{}, dir / "empty");
   CHECK(read_torch_file(dir / "empty").leaves.empty());
 }
 
-TEST_CASE("torch format: pickle_save writes a PyTorch zip archive that looks_like_torch_file recognises",
+TEST_CASE("torch format: the writer writes a PyTorch zip archive that looks_like_torch_file recognises",
           "[torch][torch_format]") {
   TempDir dir;
   write_torch_file(sample_tree(), dir / "with_tensors");
@@ -175,7 +176,7 @@ TEST_CASE("torch format: pickle_save writes a PyTorch zip archive that looks_lik
     CHECK(std::memcmp(bytes.data(), "PK\x03\x04", 4) == 0);  // a zip, not a raw pickle (0x80)
     const size_t name_len = static_cast<unsigned char>(bytes[26]) | (static_cast<unsigned char>(bytes[27]) << 8);
     const std::string first_entry(bytes.data() + 30, name_len);
-    CHECK(first_entry == (name == "with_tensors" ? "archive/data/0" : "archive/data.pkl"));
+    CHECK(first_entry == "archive/data.pkl");  // as torch.save writes it
     CHECK(looks_like_torch_file(dir / name));
   }
 
@@ -214,7 +215,8 @@ TEST_CASE("torch format: damaged files are ResumeErrors and never crash the read
 
   MemoryTree tree = sample_tree();
   tree.leaves["updater/order_generator"] = std::vector<uint8_t>(5000, 7);
-  const std::vector<char> good = encode_torch(tree);
+  write_torch_file(tree, dir / "good");
+  const std::vector<char> good = read_all(dir / "good");
   // Every truncation length (in steps) and single-byte damage at many places: a ResumeError or, where the
   // damage hits tensor bytes the zip does not checksum, a tree; never a crash or another exception.
   int refused = 0, read = 0;
@@ -243,20 +245,20 @@ TEST_CASE("torch format: trees the format cannot hold are refused when writing",
   MemoryTree both;
   both.leaves["a"] = int64_t{1};
   both.leaves["a/b"] = int64_t{2};
-  CHECK_THROWS_WITH(encode_torch(both), Contains("'a' is both a value and a scope"));
+  CHECK_THROWS_WITH(write_torch_file(both, dir / "x"), Contains("'a' is both a value and a scope"));
   MemoryTree empty_part;
   empty_part.leaves["a//b"] = int64_t{1};
-  CHECK_THROWS_WITH(encode_torch(empty_part), Contains("empty part"));
+  CHECK_THROWS_WITH(write_torch_file(empty_part, dir / "x"), Contains("empty part"));
   MemoryTree not_utf8;
   not_utf8.leaves["meta/name"] = std::string("caf\xe9");
-  CHECK_THROWS_WITH(encode_torch(not_utf8), Contains("meta/name") && Contains("not UTF-8"));
+  CHECK_THROWS_WITH(write_torch_file(not_utf8, dir / "x"), Contains("meta/name") && Contains("not UTF-8"));
   MemoryTree complex;
   complex.leaves["z"] = tensor_leaf<float>(DLDataType{kDLComplex, 64, 1}, {1}, {1.f, 2.f});
-  CHECK_THROWS_WITH(encode_torch(complex), Contains("'z'"));
+  CHECK_THROWS_WITH(write_torch_file(complex, dir / "x"), Contains("'z'"));
   MemoryTree short_data;
   short_data.leaves["t"] = tensor_leaf<float>(kF32, {3}, {1.f, 2.f});
-  CHECK_THROWS_WITH(encode_torch(short_data), Contains("8 bytes for a float32 [3] tensor"));
-  // Nothing is written when encoding fails.
+  CHECK_THROWS_WITH(write_torch_file(short_data, dir / "x"), Contains("8 bytes for a float32 [3] tensor"));
+  // Nothing is written when the tree is refused.
   CHECK_THROWS_AS(write_torch_file(both, dir / "x"), TrainingError);
   CHECK(folder_entries(dir.path().string()).empty());
 }

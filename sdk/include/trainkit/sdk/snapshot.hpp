@@ -11,6 +11,12 @@
 //
 // Every file the service writes appears all at once (hidden temp file, fsync, rename, fsync of the folder).
 // Failures throw tk::Error with the host's status and message.
+//
+// A capture copies into memory the host keeps for the run: a copy given back (release, or ~CapturedSnapshot)
+// is reused by the next capture, so capturing costs a copy into warm pages. Writing in a fork()ed child: fork
+// right after the capture, before capturing again (a child gets the newest capture's memory only), and keep
+// the copy until the child has exited; released earlier, the next capture still works but pays for the
+// pages the child shares.
 #pragma once
 
 #include <cstdint>
