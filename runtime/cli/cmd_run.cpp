@@ -2,11 +2,17 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/plugin_setup.h"
 #include "core/error.h"
+#include "distributed/all_or_none.h"
+#include "distributed/fingerprint.h"
+#include "distributed/job_env.h"
+#include "distributed/launcher.h"
 #include "manifest/manifest.h"
+#include "torch/distributed/process_group.h"
 #include "torch/session.h"
 #include "trainer/host_services.h"
 #include "trainer/out_dir.h"
@@ -22,6 +28,22 @@ std::string absolute_path(const std::string& path) {
   return std::string(::getcwd(cwd, sizeof cwd) ? cwd : ".") + "/" + path;
 }
 
+// `run --nproc N` (docs/distributed.md): this process only launches and waits for the N ranks.
+int launch_ranks(const Args& args, const Manifest& manifest) {
+  TK_CHECK(!distributed::read_job_env(), ConfigError,
+           "--nproc starts its own ranks, but this process is already a rank (RANK/WORLD_SIZE are set): drop --nproc, "
+           "or run it outside torchrun");
+  distributed::LocalLaunch launch;
+  launch.nproc = args.nproc;
+  launch.argv = args.rank_argv;
+  launch.argv[0] = "/proc/self/exe";  // this very trainkit, wherever it was started from
+  // The ranks stop by themselves within the timeout once one fails (they name it); the margin covers a
+  // final snapshot and the error paths.
+  launch.grace_seconds = manifest.distributed.timeout + 60;
+  launch.log = [](const std::string& line) { host_log(TK_LOG_WARNING, "", line); };
+  return distributed::launch_local(launch);
+}
+
 }  // namespace
 
 int run_command(const Args& args) {
@@ -29,28 +51,58 @@ int run_command(const Args& args) {
   Manifest manifest = load_manifest(args.positionals[0], args.sets);
   if (args.out) manifest.trainer.out = absolute_path(*args.out);
   if (args.init_from) manifest.trainer.init_from = absolute_path(*args.init_from);
+  if (args.nproc > 1) return launch_ranks(args, manifest);
 
+  // One rank of a distributed job when torchrun's variables say so (a job of one rank runs as one process).
+  std::optional<distributed::JobEnv> job = distributed::read_job_env();
+  if (job && job->world_size == 1) job.reset();
   HostServices services;
+  std::unique_ptr<ProcessGroup> group;
+  if (job) {
+    set_program_label(str_cat("trainkit[", job->rank, "]"));
+    services.set_ranks(job->rank, job->world_size, job->local_rank);
+    group = ProcessGroup::join(*job, manifest.distributed,
+                               distributed::run_fingerprint(manifest.text, manifest.overrides, job->world_size));
+  }
+  const bool speaks = !args.quiet && (!job || job->rank == 0);  // one description for the whole job
+
   if (args.quiet) services.set_log_level(TK_LOG_WARNING);
   if (args.verbose) services.set_log_level(TK_LOG_DEBUG);
   PluginRegistry registry(services.host());
-  load_plugins(registry, plugin_dirs_for(manifest.trainer.plugin_dirs), true);
-  std::vector<PlannedExtension> plan = plan_extensions(manifest, registry);
-
-  OutDirLock lock(manifest.trainer.out);
-  std::unique_ptr<Session> session = make_session(manifest);
-  if (!args.quiet) host_log(TK_LOG_INFO, "", session->describe());
+  std::vector<PlannedExtension> plan;
+  std::optional<OutDirLock> lock;
+  std::unique_ptr<Session> session;
+  auto set_up = [&] {
+    load_plugins(registry, plugin_dirs_for(manifest.trainer.plugin_dirs), true);
+    plan = plan_extensions(manifest, registry);
+    // The ranks of a job share out/: rank 0 holds the lock that keeps other runs out.
+    if (!job || job->rank == 0) lock.emplace(manifest.trainer.out);
+    else make_directories(manifest.trainer.out);
+    session = make_session(manifest, group.get());
+  };
+  if (group) distributed::all_or_none(*group, "set up", set_up);
+  else set_up();
+  if (speaks) host_log(TK_LOG_INFO, "", session->describe());
 
   RunEnd end;
   {
     ResumeRequest resume;
     resume.requested = args.resume;
     if (args.resume_path) resume.path = absolute_path(*args.resume_path);
-    Trainer trainer(manifest, std::move(plan), services, std::move(session), resume);
+    Trainer trainer(manifest, std::move(plan), services, std::move(session), resume, group.get());
     end = trainer.run();
-    if (!args.quiet)
-      host_log(TK_LOG_INFO, "", str_cat("done: ", trainer.iteration(), " iterations in ", trainer.elapsed_time(),
-                                        " s; results in ", manifest.trainer.out));
+    // Every rank is done before rank 0, which serves the rendezvous store, may leave.
+    if (group) group->barrier();
+    if (speaks) {
+      std::string done = str_cat("done: ", trainer.iteration(), " iterations in ", trainer.elapsed_time(),
+                                 " s; results in ", manifest.trainer.out);
+      if (group) {  // what the ranks' communication cost (bench/distributed_bench reads it)
+        const ProcessGroup::GradientTiming& t = group->gradient_timing();
+        done += str_cat("; gradient all-reduce ", t.span_seconds, " s over ", t.steps, " updates, ", t.wait_seconds,
+                        " s of it after backward");
+      }
+      host_log(TK_LOG_INFO, "", done);
+    }
   }
   registry.shutdown();
   switch (end) {

@@ -6,10 +6,12 @@
 #include <torch/torch.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <optional>
 
 #include "core/error.h"
+#include "torch/distributed/data_parallel.h"
 #include "torch/dlpack_view.h"
 #include "torch/loss.h"
 #include "torch/model/model.h"
@@ -45,9 +47,12 @@ std::string with_commas(int64_t n) {
 
 class TorchSession final : public Session {
  public:
-  explicit TorchSession(const Manifest& manifest);
+  TorchSession(const Manifest& manifest, ProcessGroup* group);
 
-  int64_t iterations_per_epoch() const override { return (data_.train_size() + batch_size_ - 1) / batch_size_; }
+  int64_t iterations_per_epoch() const override {
+    const int64_t global_batch = batch_size_ * (parallel_ ? parallel_->shard().count : 1);
+    return (data_.train_size() + global_batch - 1) / global_batch;
+  }
   int64_t train_size() const override { return data_.train_size(); }
   void step(Observation& observation) override;
   void evaluate(const std::string& split, const std::string& prefix, Observation& observation) override;
@@ -99,11 +104,12 @@ class TorchSession final : public Session {
   // Note [Each session owns its default-generator state] (scopes.h): with the model, the optimizer and the
   // data's epoch order, everything a bit-exact resume restores.
   at::Tensor default_generator_state_;
+  std::unique_ptr<DataParallel> parallel_;  // one rank of a data-parallel run; null when alone
 };
 
 // The data is read before the threads are set: reading is single-threaded either way, and a bad data path
 // is reported before anything else is built.
-TorchSession::TorchSession(const Manifest& manifest)
+TorchSession::TorchSession(const Manifest& manifest, ProcessGroup* group)
     : batch_size_(manifest.data.batch_size),
       loss_(manifest.loss),
       data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed)) {
@@ -129,6 +135,12 @@ TorchSession::TorchSession(const Manifest& manifest)
     parameters_.push_back(kv.second);
   }
   optimizer_ = std::make_unique<optimizer::Optimizer>(manifest.optimizer, parameters_);
+  if (group != nullptr) {  // distributed: torch/distributed/data_parallel.h
+    std::vector<at::Tensor> buffers;
+    for (const auto& kv : model_->named_buffers()) buffers.push_back(kv.second);
+    parallel_ = std::make_unique<DataParallel>(*group, parameters_, std::move(buffers));
+    data_.set_shard(parallel_->shard());
+  }
 }
 
 void TorchSession::step(Observation& observation) {
@@ -143,9 +155,11 @@ void TorchSession::step(Observation& observation) {
     // yet, then computes its first step exactly like the saving session's next step. Zeroed gradients
     // would be accumulated into (0 + g), which differs from g in the sign of zero.
     for (at::Tensor& p : parameters_) p.mutable_grad().reset();
+    if (parallel_) parallel_->before_forward();
     const at::Tensor logits = model_->forward(batch.at("image"));
     const at::Tensor loss = loss_(logits, labels);
     loss.backward();
+    if (parallel_) parallel_->after_backward();
     optimizer_->impl().step();
 
     observation.report("main/loss", loss.item<double>());
@@ -161,6 +175,7 @@ void TorchSession::evaluate(const std::string& split, const std::string& prefix,
   int64_t correct = 0;
   try {
     DefaultGeneratorScope rng(default_generator_state_);
+    if (parallel_) parallel_->before_evaluate();
     EvalModeScope eval(*model_);
     torch::NoGradGuard no_grad;
     data_.for_each_batch(split, std::max(batch_size_, kEvalBatch), [&](const Batch& batch) {
@@ -170,6 +185,12 @@ void TorchSession::evaluate(const std::string& split, const std::string& prefix,
       loss_sum += loss_(logits, labels).item<double>() * static_cast<double>(batch.size);
       correct += count_correct(logits, labels);
     });
+    if (parallel_) {  // every rank evaluated its part: the sums over all of them are the split's
+      std::vector<double> sums{loss_sum, static_cast<double>(correct)};
+      parallel_->sum(sums);
+      loss_sum = sums[0];
+      correct = static_cast<int64_t>(std::llround(sums[1]));
+    }
   } catch (const c10::Error& e) {
     throw TrainingError(str_cat("evaluating \"", split, "\" failed: ", e.what_without_backtrace()));
   }
@@ -357,12 +378,16 @@ std::string TorchSession::describe() const {
   for (const at::Tensor& p : parameters_) count += p.numel();
   std::string text = str_cat(model_->describe(), " (", with_commas(count), " parameters); ", optimizer_->describe());
   if (loss_.name() != "cross_entropy") text += str_cat(", ", loss_.name(), " loss");
-  text += str_cat("; ", data_.describe(), ", batch ", batch_size_, ", ", iterations_per_epoch(), " iterations per epoch");
+  text += str_cat("; ", data_.describe(), ", batch ", batch_size_);
+  if (parallel_) text += str_cat(" per rank x ", parallel_->shard().count, " ranks");
+  text += str_cat(", ", iterations_per_epoch(), " iterations per epoch");
   return text;
 }
 
 }  // namespace
 
-std::unique_ptr<Session> make_session(const Manifest& manifest) { return std::make_unique<TorchSession>(manifest); }
+std::unique_ptr<Session> make_session(const Manifest& manifest, ProcessGroup* group) {
+  return std::make_unique<TorchSession>(manifest, group);
+}
 
 }  // namespace trainkit

@@ -87,7 +87,12 @@ Batch TrainData::slice(const Split& split, int64_t start, int64_t len) {
 }
 
 Batch TrainData::next_train_batch(int64_t batch_size) {
-  const dataset::EpochOrder::Batch batch = order_->next_batch(batch_size);
+  const dataset::EpochOrder::Batch batch = order_->next_batch(batch_size * shard_.count);
+  if (!shard_.whole()) {  // distributed: Note [One global order, strided by rank]
+    std::vector<int64_t> mine =
+        distributed::rank_rows(batch.indices, batch.size, order_->order().data(), order_->size(), shard_);
+    return gather(train_, at::from_blob(mine.data(), {static_cast<int64_t>(mine.size())}, at::kLong));
+  }
   // from_blob borrows the order's indices; index_select copies the examples out before they can change.
   const at::Tensor rows = at::from_blob(const_cast<int64_t*>(batch.indices), {batch.size}, at::kLong);
   return gather(train_, rows);
@@ -106,8 +111,9 @@ const TrainData::Split& TrainData::split_named(const std::string& split) const {
 void TrainData::for_each_batch(const std::string& split_name, int64_t batch_size,
                                const std::function<void(const Batch&)>& fn) const {
   const Split& split = split_named(split_name);
-  const int64_t n = split.size();
-  for (int64_t start = 0; start < n; start += batch_size) fn(slice(split, start, std::min(batch_size, n - start)));
+  const distributed::Range part = distributed::rank_range(split.size(), shard_);  // all of it when not distributed
+  for (int64_t start = part.begin; start < part.end; start += batch_size)
+    fn(slice(split, start, std::min(batch_size, part.end - start)));
 }
 
 void TrainData::save_order(state::Visitor& v) const {

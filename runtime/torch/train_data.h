@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "distributed/shard.h"
 #include "manifest/manifest.h"
 #include "state/visitor.h"
 #include "torch/dataset/epoch_order.h"
@@ -45,9 +46,15 @@ class TrainData {
   // 1 + the largest label of every split: the classes a classifier needs at least.
   int64_t label_classes() const;
 
+  // This process's share in a data-parallel run (Note [One global order, strided by rank], distributed/shard.h):
+  // a training batch is its part of batch_size * shard.count examples of the global order, and
+  // for_each_batch visits its contiguous part of the split. The saved order stays the global one.
+  void set_shard(const distributed::Shard& shard) { shard_ = shard; }
+
   // The next training batch in the epoch order (a new permutation when an epoch begins).
   Batch next_train_batch(int64_t batch_size);
-  // Every example of `split`, in order, in batches of at most batch_size. ConfigError for an unknown split.
+  // Every example of `split` (of this process's share), in order, in batches of at most batch_size.
+  // ConfigError for an unknown split.
   void for_each_batch(const std::string& split, int64_t batch_size, const std::function<void(const Batch&)>& fn) const;
 
   // The epoch order as saved state (`updater/epoch`, `position`, `order`, `order_generator`). read_order
@@ -76,6 +83,7 @@ class TrainData {
   Split train_;
   std::optional<Split> validation_;  // empty when data.validation is ""
   std::optional<dataset::EpochOrder> order_;
+  distributed::Shard shard_;
 };
 
 }  // namespace trainkit

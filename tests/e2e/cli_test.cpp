@@ -9,7 +9,7 @@ using Catch::Contains;
 TEST_CASE("version and help exit 0 and say what they are") {
   auto v = run_trainkit({"--version"});
   CHECK(v.exit_code == 0);
-  CHECK_THAT(v.out, Contains("trainkit ") && Contains("plugin ABI 1.1"));
+  CHECK_THAT(v.out, Contains("trainkit ") && Contains("plugin ABI 1.2"));
   auto h = run_trainkit({"--help"});
   CHECK(h.exit_code == 0);
   CHECK_THAT(h.out, Contains("trainkit run MANIFEST") && Contains("exit codes"));
