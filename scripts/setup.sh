@@ -15,6 +15,8 @@ PACKAGES=(
   dataset-fashion-mnist
   nlohmann-json3-dev  # tests read the JSON logs with it
   libcairo2-dev fonts-dejavu-core  # plot_report draws its PNG/SVG with cairo; its text needs a font
+  libzip-dev  # [data] format = "npz": NumPy's np.savez archives are zip files
+  libstb-dev  # [data] format = "image_folder": stb_image decodes PNG, JPEG, BMP and PNM
 )
 
 SUDO=""

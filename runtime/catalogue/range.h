@@ -21,9 +21,14 @@ struct Range {
   static Range above(double low) { return {low, true, std::numeric_limits<double>::infinity(), true}; }
   // [low, high)
   static Range from_below(double low, double high) { return {low, false, high, true}; }
+  // [low, high]
+  static Range between(double low, double high) { return {low, false, high, false}; }
+  // (low, inf]: a bound where infinity means "no bound" (trainer.clip_grad_norm, its norm type).
+  static Range above_or_inf(double low) { return {low, true, std::numeric_limits<double>::infinity(), false}; }
 
   bool admits(double value) const;
-  // "must be >= 0", "must be > 0", "must be in [0, 1)".
+  // "must be >= 0", "must be > 0", "must be in [0, 1)"; a range up to infinity, closed or not, says only
+  // its low end.
   std::string rule() const;
 };
 

@@ -38,6 +38,7 @@ void print_table(const PluginRegistry& registry, const std::vector<std::string>&
   for (const auto& p : registry.loaded()) {
     std::string classes;
     for (const auto* c : p.classes) classes += (classes.empty() ? "" : ", ") + std::string(c->name);
+    for (const auto* d : p.datasets) classes += str_cat(classes.empty() ? "" : ", ", d->name, " (dataset)");
     rows.push_back({file_name(p.path), p.id, p.version, str_cat(p.abi.major, ".", p.abi.minor), classes});
   }
   std::vector<size_t> width(4, 0);
@@ -77,10 +78,9 @@ std::string default_text(const tk_option_decl& o) {
 
 // One block per option: name, type and default on the first line; the choices and the doc below them,
 // wrapped, so a long default never runs into the doc.
-void print_options(const tk_extension_class& cls) {
+void print_options(const tk::OptionDecls& options, const char* where) {
   constexpr size_t kLineWidth = 100;
-  const tk::OptionDecls options(cls);
-  std::cout << "  options (besides use, name, trigger, priority):\n";
+  std::cout << "  options (" << where << "):\n";
   if (options.empty()) std::cout << "    (none)\n";
   size_t name_width = 4;
   for (const tk_option_decl& o : options) name_width = std::max(name_width, std::string(o.name).size());
@@ -111,7 +111,19 @@ void print_class(const tk_extension_class& cls, const LoadedPlugin& plugin) {
             << "\n";
   if ((cls.flags & TK_EXTENSION_WANTS_SUMMARY) != 0)
     std::cout << "  receives:         means of every observation since its last call\n";
-  print_options(cls);
+  print_options(tk::OptionDecls(cls), "besides use, name, trigger, priority");
+}
+
+void print_dataset(const tk_dataset_class& cls, const LoadedPlugin& plugin) {
+  std::cout << cls.name << " — " << (cls.description ? cls.description : "") << "\n"
+            << "  dataset class:    [data] format = \"plugin\", plugin = \"" << cls.name << "\"\n"
+            << "  plugin:           " << plugin.id << " " << plugin.version << " (" << plugin.path << ")\n"
+            << "  state version:    "
+            << (cls.state_version == 0 ? std::string("stateless")
+                                       : str_cat(cls.state_version, " (loads ", cls.oldest_state_version, "..",
+                                                 cls.state_version, ")"))
+            << "\n";
+  print_options(tk::OptionDecls(cls), "in [data.options]");
 }
 
 }  // namespace
@@ -125,13 +137,16 @@ int plugins_command(const Args& args) {
   if (args.describe) {
     const LoadedPlugin* owner = nullptr;
     const tk_extension_class* cls = registry.find_class(*args.describe, &owner);
-    if (cls == nullptr) {
+    const tk_dataset_class* dataset = cls ? nullptr : registry.find_dataset(*args.describe, &owner);
+    if (cls == nullptr && dataset == nullptr) {
+      std::vector<std::string> names = registry.class_names();
+      for (const std::string& d : registry.dataset_names()) names.push_back(d);
       registry.shutdown();
       throw ConfigError(str_cat("no loaded plugin provides extension class \"", *args.describe, "\"",
-                                did_you_mean(*args.describe, registry.class_names()),
-                                "; `trainkit plugins` lists them"));
+                                did_you_mean(*args.describe, names), "; `trainkit plugins` lists them"));
     }
-    print_class(*cls, *owner);
+    if (cls) print_class(*cls, *owner);
+    else print_dataset(*dataset, *owner);
   } else {
     print_table(registry, dirs);
   }

@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/plugin_setup.h"
 #include "core/error.h"
+#include "data/plugin_dataset.h"
 #include "distributed/all_or_none.h"
 #include "distributed/fingerprint.h"
 #include "distributed/job_env.h"
@@ -78,7 +79,11 @@ int run_command(const Args& args) {
     // The ranks of a job share out/: rank 0 holds the lock that keeps other runs out.
     if (!job || job->rank == 0) lock.emplace(manifest.trainer.out);
     else make_directories(manifest.trainer.out);
-    session = make_session(manifest, group.get());
+    data::Openers openers;
+    openers.plugin = [&](const DataConfig& data) {
+      return data::open_plugin_splits(data, registry, services.host(), manifest.trainer.out);
+    };
+    session = make_session(manifest, std::move(openers), group.get());
   };
   if (group) distributed::all_or_none(*group, "set up", set_up);
   else set_up();

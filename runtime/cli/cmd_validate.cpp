@@ -3,6 +3,7 @@
 #include "cli/commands.h"
 #include "cli/plugin_setup.h"
 #include "core/error.h"
+#include "data/plugin_dataset.h"
 #include "manifest/manifest.h"
 #include "trainer/host_services.h"
 #include "trainer/plan.h"
@@ -16,6 +17,7 @@ int validate_command(const Args& args) {
   PluginRegistry registry(services.host());
   load_plugins(registry, plugin_dirs_for(manifest.trainer.plugin_dirs), true);
   std::vector<PlannedExtension> plan = plan_extensions(manifest, registry);
+  if (manifest.data.format == "plugin") data::bind_dataset(manifest.data, registry, manifest.trainer.out);
   std::cout << describe_plan(manifest, plan) << "ok: " << manifest.path << " is valid\n";
   registry.shutdown();
   return 0;

@@ -1,6 +1,6 @@
 // trainkit distributed: a step every rank takes, or none does.
 //
-//   all_or_none(comm, "set up", [&] { load_plugins(); session = make_session(manifest, group); });
+//   all_or_none(comm, "set up", [&] { load_plugins(); session = make_session(manifest, openers, group); });
 //
 // Each rank runs the body, then one all-reduce tells every rank which ranks failed. A rank whose body threw
 // rethrows its own error; every other rank throws an Error with the exit code of the lowest failing rank,

@@ -109,38 +109,44 @@ std::string not_a_choice(const tk_option_decl& decl, const std::string& text) {
   return str_cat("must be one of ", quoted_list(choices), ", not \"", text, "\"", did_you_mean(text, choices));
 }
 
-std::string label(const ExtensionConfig& cfg) { return str_cat("extension \"", cfg.name, "\""); }
+// Whose options are bound: an [[extension]] table or [data.options], for messages.
+struct Owner {
+  std::string label;       // "extension \"log\"", "data.options"
+  std::string class_name;  // the class that declares the options
+  std::string class_kind;  // "extension class", "dataset class"
+  std::string key_prefix;  // the dotted path before an option's name: "extension.log.", "data.options."
+  SourcePos pos;           // the table's place
+};
 
-Value bind_given(const ExtensionConfig& cfg, const std::string& key, const OptionValue& value,
-                 const tk::OptionDecls& decls) {
+Value bind_given(const Owner& owner, const std::string& key, const OptionValue& value, const tk::OptionDecls& decls) {
   // Hand-built configs (tests, tools) may place only the value.
   const SourcePos& key_pos = value.key_pos.file.empty() ? value.pos : value.key_pos;
   const tk_option_decl* decl = decls.find(key);
   if (!decl) {
     const std::vector<std::string> names = declared_names(decls);
-    throw ConfigError(str_cat(locate(key_pos, label(cfg)), ": unknown option \"", key, "\"", did_you_mean(key, names),
-                              names.empty() ? str_cat(" (class \"", cfg.use, "\" takes no options)") : ""));
+    throw ConfigError(str_cat(locate(key_pos, owner.label), ": unknown option \"", key, "\"", did_you_mean(key, names),
+                              names.empty() ? str_cat(" (class \"", owner.class_name, "\" takes no options)") : ""));
   }
   const auto type = static_cast<tk_option_type>(decl->type);
   if (const OptionValue* bad = misfit(value, type)) {
     const std::string got = bad == &value ? str_cat(", got ", describe_kind(value.kind))
                                           : str_cat("; item ", bad - value.items.data(), " is ", describe_kind(bad->kind));
-    throw ConfigError(str_cat(locate(bad->pos, label(cfg)), ": option \"", key, "\" expects ", expected_type(type), got));
+    throw ConfigError(str_cat(locate(bad->pos, owner.label), ": option \"", key, "\" expects ", expected_type(type), got));
   }
   if (type == TK_OPTION_CHOICE) {
     const std::string why = not_a_choice(*decl, value.s);
-    if (!why.empty()) throw ConfigError(str_cat(locate(value.pos, label(cfg)), ": option \"", key, "\" ", why));
+    if (!why.empty()) throw ConfigError(str_cat(locate(value.pos, owner.label), ": option \"", key, "\" ", why));
   }
-  Value bound = to_bound(value, type, str_cat("extension.", cfg.name, ".", key));
+  Value bound = to_bound(value, type, owner.key_prefix + key);
   bound.from_manifest = true;
   return bound;
 }
 
 // Declared defaults are text: STRING, TRIGGER and CHOICE plain, the rest TOML value syntax (config.h).
-Value parse_default(const tk_option_decl& decl, const tk_extension_class& cls) {
+Value parse_default(const tk_option_decl& decl, const Owner& owner) {
   const auto type = static_cast<tk_option_type>(decl.type);
   const std::string text = decl.default_value;
-  const std::string what = str_cat("extension class \"", cls.name ? cls.name : "?", "\" declares option \"", decl.name,
+  const std::string what = str_cat(owner.class_kind, " \"", owner.class_name, "\" declares option \"", decl.name,
                                    "\" with default \"", text, "\"");
   Value out;
   out.type = type;
@@ -287,21 +293,38 @@ BoundOptions::BoundOptions() {
   config_.out_dir = out_dir_.c_str();
 }
 
-std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls,
-                                           const std::string& out_dir) {
-  const tk::OptionDecls decls(cls);
+namespace {
+
+std::unique_ptr<BoundOptions> bind_declared(const Owner& owner, const std::vector<std::pair<std::string, OptionValue>>& given,
+                                            const tk::OptionDecls& decls, const std::string& instance_name,
+                                            const std::string& out_dir) {
   auto bound = std::make_unique<BoundOptions>();
-  bound->set_instance_name(cfg.name);
+  bound->set_instance_name(instance_name);
   bound->set_out_dir(out_dir);
-  for (const auto& [key, value] : cfg.options) bound->set(key, bind_given(cfg, key, value, decls));
+  for (const auto& [key, value] : given) bound->set(key, bind_given(owner, key, value, decls));
   for (const tk_option_decl& decl : decls) {
     if (bound->values().count(decl.name)) continue;
     if (decl.flags & TK_OPTION_REQUIRED)
-      throw ConfigError(str_cat(locate(cfg.pos, label(cfg)), ": missing required option \"", decl.name, "\"",
+      throw ConfigError(str_cat(locate(owner.pos, owner.label), ": missing required option \"", decl.name, "\"",
                                 decl.doc && *decl.doc ? str_cat(" (", decl.doc, ")") : ""));
-    if (decl.default_value) bound->set(decl.name, parse_default(decl, cls));  // else absent: TK_NOT_FOUND
+    if (decl.default_value) bound->set(decl.name, parse_default(decl, owner));  // else absent: TK_NOT_FOUND
   }
   return bound;
+}
+
+}  // namespace
+
+std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls,
+                                           const std::string& out_dir) {
+  const Owner owner{str_cat("extension \"", cfg.name, "\""), cls.name ? cls.name : cfg.use, "extension class",
+                    str_cat("extension.", cfg.name, "."), cfg.pos};
+  return bind_declared(owner, cfg.options, tk::OptionDecls(cls), cfg.name, out_dir);
+}
+
+std::unique_ptr<BoundOptions> bind_dataset_options(const DataConfig& data, const tk_dataset_class& cls,
+                                                   const std::string& out_dir) {
+  const Owner owner{"data.options", cls.name ? cls.name : data.plugin, "dataset class", "data.options.", data.pos};
+  return bind_declared(owner, data.options, tk::OptionDecls(cls), data.plugin, out_dir);
 }
 
 }  // namespace trainkit

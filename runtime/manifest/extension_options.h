@@ -66,4 +66,9 @@ class BoundOptions {
 std::unique_ptr<BoundOptions> bind_options(const ExtensionConfig& cfg, const tk_extension_class& cls,
                                            const std::string& out_dir);
 
+// The same for a dataset class and the manifest's [data.options] (messages say "data.options"); the
+// view's instance_name is the class name.
+std::unique_ptr<BoundOptions> bind_dataset_options(const DataConfig& data, const tk_dataset_class& cls,
+                                                   const std::string& out_dir);
+
 }  // namespace trainkit

@@ -40,8 +40,14 @@ struct TrainerConfig {
   int64_t seed = 0;
   int64_t threads = 0;                  // 0 = LibTorch default
   std::vector<std::string> plugin_dirs; // absolute after loading
-  std::string init_from;                // model weights to start from (a snapshot or checkpoint file)
+  std::string init_from;                // model weights to start from (a snapshot, checkpoint or weights file)
   bool init_strict = true;              // every parameter must be in it, with the same shape
+  std::string init_prefix;              // stripped from the file's parameter names ("module." from DDP)
+  std::string device = "cpu";           // "cpu" | "cuda" | "cuda:N" | "auto"
+  int64_t accumulate = 1;               // batches per optimizer update
+  std::optional<double> clip_grad_norm;   // the gradients' total norm is scaled down to at most this
+  double clip_norm_type = 2.0;          // the p of that norm (inf: the largest magnitude)
+  std::optional<double> clip_grad_value;  // every gradient element is clamped to [-value, value]
   SourcePos pos;
 };
 
@@ -51,18 +57,41 @@ struct ModelConfig {
   std::vector<int64_t> hidden = {256};  // mlp hidden widths
   std::vector<int64_t> channels = {32, 64};  // cnn conv channels
   double dropout = 0.0;
+  std::string input = "image";          // the batch field a forward-only model is given
+  std::string target = "label";         // the batch field [loss] compares its output with
   SourcePos pos;
 };
 
+// The values of data.format, each read by runtime/data/.
+inline const std::vector<std::string> kDataFormats = {"idx", "tensors", "npz", "npy", "csv", "image_folder", "plugin"};
+
+// [data]: which format, which files, how they are split and batched (docs/manifest.md, "[data]").
 struct DataConfig {
-  std::string format = "idx";
+  // One [data.fields] entry of the csv format: a field and the columns it is made of.
+  struct Columns {
+    std::string field;
+    std::vector<std::string> columns;
+    std::vector<int64_t> shape;         // of one example: [] for one column, [k] for k, or as given
+  };
+  std::string format = "idx";           // idx | tensors | npz | npy | csv | image_folder | plugin
+  // idx: the folder of the IDX files. Every other format: the folder `train` and `validation` are
+  // relative to (default: the manifest's folder). Absolute after loading.
   std::string root = "/usr/share/datasets/fashion-mnist";
-  std::string train = "train";          // file stem
-  std::string validation = "t10k";      // file stem; empty = no validation split
+  std::string train = "train";          // idx: file stem; others: a file or folder, absolute after loading
+  std::string validation = "t10k";      // same; empty = no validation split (the default but for idx)
+  double validation_split = 0;          // > 0: this fraction of train, drawn with the seed, validates
   int64_t batch_size = 64;
+  int64_t eval_batch_size = 0;          // 0 = max(batch_size, 1000)
   bool shuffle = true;
   int64_t train_limit = 0;              // use only the first N training examples (0 = all)
   int64_t validation_limit = 0;         // same for validation
+  int64_t prefetch = 2;                 // batches prepared ahead on a background thread (0 = none)
+  std::vector<int64_t> size;            // image_folder: [H, W] to resize to (empty: keep the size)
+  int64_t channels = 3;                 // image_folder: 1 (gray) or 3 (RGB)
+  std::vector<Columns> fields;          // csv: [data.fields] (empty: one field per column)
+  std::vector<std::pair<std::string, std::string>> dtypes;  // csv: [data.dtypes] field -> dtype
+  std::string plugin;                   // plugin: the dataset class
+  std::vector<std::pair<std::string, OptionValue>> options;  // plugin: [data.options], in file order
   SourcePos pos;
 };
 
@@ -88,8 +117,11 @@ struct OptimizerConfig {
   SourcePos pos;
 };
 
+// Which loss reads which key, and the bounds, are in catalogue/losses.cpp.
 struct LossConfig {
   std::string name = "cross_entropy";   // catalogue/losses.h
+  double label_smoothing = 0.0;         // cross_entropy
+  double beta = 1.0;                    // smooth_l1: where the loss turns from quadratic to linear
   SourcePos pos;
 };
 

@@ -1,4 +1,5 @@
-// [model]: a builtin network (names, keys and bounds from catalogue/models.h) or a TorchScript file.
+// [model]: a builtin network (names, keys and bounds from catalogue/models.h) or a TorchScript file, and the
+// batch fields a forward-only model reads.
 #include "catalogue/models.h"
 #include "manifest/sections.h"
 #include "manifest/table_reader.h"
@@ -32,6 +33,8 @@ void read_model(const OptionValue& table, const std::string& dir, ModelConfig& m
   read_list(r, catalogue::model_key("channels"), m.channels);
   const catalogue::ModelKey& dropout = catalogue::model_key("dropout");
   if (r.read(dropout.name, m.dropout)) r.require_in(dropout.name, m.dropout, dropout.range);
+  if (r.read("input", m.input)) r.require(!m.input.empty(), "input", "must name a field of the batch");
+  if (r.read("target", m.target)) r.require(!m.target.empty(), "target", "must name a field of the batch");
   r.finish();
 }
 

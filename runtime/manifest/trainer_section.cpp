@@ -1,5 +1,8 @@
-// [trainer]: output folder, stop (an interval or an early-stopping table), seed, threads, plugin folders
-// and the weights to start from.
+// [trainer]: output folder, stop (an interval or an early-stopping table), seed, threads, plugin folders,
+// the weights to start from, the device, and how an update is made (accumulation, clipping).
+#include <cctype>
+
+#include "catalogue/range.h"
 #include "core/error.h"
 #include "manifest/sections.h"
 #include "manifest/table_reader.h"
@@ -35,6 +38,36 @@ void read_stop(TableReader& r, TrainerConfig& t) {
   t.stop = interval_from_option(*stop, r.path_of("stop"));
 }
 
+// "cpu", "cuda", "cuda:N" or "auto"; whether this LibTorch has that device is the session's check.
+bool is_device_name(const std::string& d) {
+  if (d == "cpu" || d == "cuda" || d == "auto") return true;
+  const std::string prefix = "cuda:";
+  if (d.size() <= prefix.size() || d.compare(0, prefix.size(), prefix) != 0 || d.size() > prefix.size() + 4) return false;
+  for (size_t i = prefix.size(); i < d.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(d[i]))) return false;
+  return true;
+}
+
+// Note [One update, many batches]: accumulate and the clipping keys (docs/manifest.md).
+void read_update(TableReader& r, TrainerConfig& t) {
+  if (r.read("accumulate", t.accumulate)) r.require(t.accumulate >= 1, "accumulate", "must be >= 1 (batches per update)");
+  double value = 0;
+  const catalogue::Range clip = catalogue::Range::above_or_inf(0);
+  if (r.read("clip_grad_norm", value)) {
+    r.require_in("clip_grad_norm", value, clip);
+    t.clip_grad_norm = value;
+  }
+  if (r.read("clip_norm_type", t.clip_norm_type)) {
+    r.require_in("clip_norm_type", t.clip_norm_type, clip);
+    r.require(t.clip_grad_norm.has_value(), "clip_norm_type", "is used only with clip_grad_norm");
+  }
+  if (r.read("clip_grad_value", value)) {
+    r.require_in("clip_grad_value", value, clip);
+    r.require(!t.clip_grad_norm, "clip_grad_value", "clip_grad_norm and clip_grad_value are exclusive: give one of them");
+    t.clip_grad_value = value;
+  }
+}
+
 }  // namespace
 
 void read_trainer(const OptionValue& table, const std::string& dir, TrainerConfig& t) {
@@ -51,6 +84,10 @@ void read_trainer(const OptionValue& table, const std::string& dir, TrainerConfi
       r.require_item(!t.plugin_dirs[i].empty(), "plugin_dirs", i, "must not be empty");
   r.read("init_from", t.init_from);
   r.read("init_strict", t.init_strict);
+  r.read("init_prefix", t.init_prefix);
+  if (r.read("device", t.device))
+    r.require(is_device_name(t.device), "device", "must be \"cpu\", \"cuda\", \"cuda:N\" or \"auto\"");
+  read_update(r, t);
   r.finish();
   t.out = absolute_from(dir, t.out);
   if (!t.init_from.empty()) t.init_from = absolute_from(dir, t.init_from);

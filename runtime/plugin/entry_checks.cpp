@@ -84,6 +84,10 @@ std::optional<std::string> check_entry(const tk_plugin_entry& entry) {
   if (entry.class_count == nullptr || entry.get_class == nullptr) {
     return std::string("entry has no class_count/get_class function");
   }
+  if (TK_HAS_MEMBER(tk_plugin_entry, &entry, get_dataset_class) &&
+      (entry.dataset_class_count == nullptr) != (entry.get_dataset_class == nullptr)) {
+    return std::string("entry has only one of dataset_class_count/get_dataset_class");
+  }
   const tk_plugin_descriptor* d = entry.descriptor;
   if (d == nullptr) return std::string("entry has no descriptor");
   if (d->struct_size < kDescriptorSizeV1_0) {
@@ -129,6 +133,40 @@ std::optional<std::string> check_extension_class(const tk_extension_class* cls, 
   if (options.problem()) return str_cat("extension class \"", cls->name, "\": ", *options.problem());
   for (size_t i = 0; i < options.size(); ++i) {
     if (auto reason = check_option(options[i], i)) return str_cat("extension class \"", cls->name, "\": ", *reason);
+  }
+  return std::nullopt;
+}
+
+size_t dataset_class_count(const tk_plugin_entry& entry) {
+  if (!TK_HAS_MEMBER(tk_plugin_entry, &entry, get_dataset_class) || entry.dataset_class_count == nullptr) return 0;
+  return entry.dataset_class_count();
+}
+
+std::optional<std::string> check_dataset_class(const tk_dataset_class* cls, size_t index) {
+  if (cls == nullptr) return str_cat("get_dataset_class(", index, ") returned NULL");
+  if (cls->struct_size < kDatasetClassSizeV1_2) {
+    return str_cat("dataset class #", index, " has struct_size ", cls->struct_size, ", smaller than SDK 1.2's ",
+                   kDatasetClassSizeV1_2);
+  }
+  if (empty(cls->name)) return str_cat("dataset class #", index, " has no name");
+  const char* missing = cls->create == nullptr         ? "create"
+                        : cls->destroy == nullptr      ? "destroy"
+                        : cls->describe == nullptr     ? "describe"
+                        : cls->read_example == nullptr ? "read_example"
+                                                       : nullptr;
+  if (missing != nullptr) return str_cat("dataset class \"", cls->name, "\" has no ", missing, " function");
+  if (cls->state_version != 0 && cls->visit_state == nullptr) {
+    return str_cat("dataset class \"", cls->name, "\" has state_version ", cls->state_version,
+                   " but no visit_state function");
+  }
+  if (cls->oldest_state_version > cls->state_version) {
+    return str_cat("dataset class \"", cls->name, "\" has oldest_state_version ", cls->oldest_state_version,
+                   " > state_version ", cls->state_version);
+  }
+  const tk::OptionDecls options(*cls);
+  if (options.problem()) return str_cat("dataset class \"", cls->name, "\": ", *options.problem());
+  for (size_t i = 0; i < options.size(); ++i) {
+    if (auto reason = check_option(options[i], i)) return str_cat("dataset class \"", cls->name, "\": ", *reason);
   }
   return std::nullopt;
 }

@@ -122,7 +122,7 @@ std::optional<std::string> PluginRegistry::load_checked(const std::string& path,
   // Classes are read only after init: the ABI makes class_count/get_class valid from then on. A refusal
   // from here on pairs the successful init with its deinit.
   LoadedPlugin plugin{path,        descriptor.id, descriptor.version, descriptor.description ? descriptor.description : "",
-                      entry->abi,  entry,         {}};
+                      entry->abi,  entry,         {},                 {}};
   std::set<std::string> own_names;
   const size_t count = entry->class_count();
   for (size_t i = 0; i < count; ++i) {
@@ -145,7 +145,29 @@ std::optional<std::string> PluginRegistry::load_checked(const std::string& path,
     plugin.classes.push_back(cls);
   }
 
+  std::set<std::string> own_datasets;
+  const size_t datasets = dataset_class_count(*entry);
+  for (size_t i = 0; i < datasets; ++i) {
+    const tk_dataset_class* cls = entry->get_dataset_class(i);
+    std::optional<std::string> reason = check_dataset_class(cls, i);
+    if (!reason && !own_datasets.insert(cls->name).second) {
+      reason = str_cat("dataset class \"", cls->name, "\" is declared twice");
+    }
+    if (!reason) {
+      auto clash = datasets_.find(cls->name);
+      if (clash != datasets_.end()) {
+        reason = str_cat("dataset class \"", cls->name, "\" is already provided by ", loaded_[clash->second.first].path);
+      }
+    }
+    if (reason) {
+      call_deinit(*entry);
+      return reason;
+    }
+    plugin.datasets.push_back(cls);
+  }
+
   for (const auto* cls : plugin.classes) classes_[cls->name] = ClassRef{loaded_.size(), cls};
+  for (const auto* cls : plugin.datasets) datasets_[cls->name] = {loaded_.size(), cls};
   loaded_.push_back(std::move(plugin));
   return std::nullopt;
 }
@@ -164,6 +186,18 @@ std::vector<std::string> PluginRegistry::class_names() const {
   std::vector<std::string> names;
   names.reserve(classes_.size());
   for (const auto& [name, ref] : classes_) names.push_back(name);  // std::map: already sorted
+  return names;
+}
+
+const tk_dataset_class* PluginRegistry::find_dataset(const std::string& name, const LoadedPlugin** owner) const {
+  auto it = datasets_.find(name);
+  if (owner != nullptr) *owner = it == datasets_.end() ? nullptr : &loaded_[it->second.first];
+  return it == datasets_.end() ? nullptr : it->second.second;
+}
+
+std::vector<std::string> PluginRegistry::dataset_names() const {
+  std::vector<std::string> names;
+  for (const auto& [name, ref] : datasets_) names.push_back(name);
   return names;
 }
 

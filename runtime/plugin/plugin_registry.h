@@ -5,6 +5,7 @@
 //   for (const auto& r : registry.refused()) std::cerr << r.path << ": refused: " << r.reason << "\n";
 //   const LoadedPlugin* owner = nullptr;
 //   const tk_extension_class* cls = registry.find_class("snapshot", &owner);
+//   const tk_dataset_class* ds = registry.find_dataset("spirals", &owner);   // [data] plugin = "spirals"
 //
 // Per file, in this order, stopping at the first failure (docs/abi.md lists the refusals): owner/mode policy,
 // static probe (no plugin code runs), dlopen RTLD_NOW|RTLD_LOCAL, entry checks, duplicate id, LibTorch version,
@@ -28,6 +29,7 @@ struct LoadedPlugin {
   tk_abi_version abi;
   const tk_plugin_entry* entry;                  // static in the plugin; valid until exit
   std::vector<const tk_extension_class*> classes;  // in get_class order; static, valid until exit
+  std::vector<const tk_dataset_class*> datasets;   // in get_dataset_class order (ABI 1.2); same lifetime
 };
 
 // Use to print a file (or a plugin folder) that was not loaded, and why.
@@ -62,6 +64,10 @@ class PluginRegistry {
   const tk_extension_class* find_class(const std::string& name, const LoadedPlugin** owner = nullptr) const;
   // Every class name, sorted.
   std::vector<std::string> class_names() const;
+  // The dataset class named name (the manifest's data.plugin), or nullptr; *owner as for find_class.
+  const tk_dataset_class* find_dataset(const std::string& name, const LoadedPlugin** owner = nullptr) const;
+  // Every dataset class name, sorted.
+  std::vector<std::string> dataset_names() const;
 
   // Calls each loaded plugin's deinit once, in reverse load order. Call it after every extension
   // instance was destroyed. Idempotent; loading after it is an internal error.
@@ -81,6 +87,7 @@ class PluginRegistry {
   std::vector<LoadedPlugin> loaded_;
   std::vector<RefusedPlugin> refused_;
   std::map<std::string, ClassRef> classes_;  // by name
+  std::map<std::string, std::pair<size_t, const tk_dataset_class*>> datasets_;  // by name: plugin, class
   std::set<std::string> tried_;              // real paths
   bool shut_down_ = false;
 };

@@ -11,13 +11,14 @@
 #include <optional>
 
 #include "core/error.h"
+#include "torch/device.h"
 #include "torch/distributed/data_parallel.h"
 #include "torch/dlpack_view.h"
-#include "torch/loss.h"
 #include "torch/model/model.h"
 #include "torch/optimizer/optimizer.h"
 #include "torch/place.h"
 #include "torch/scopes.h"
+#include "torch/step.h"
 #include "torch/tensor_state.h"
 #include "torch/train_data.h"
 
@@ -33,11 +34,46 @@ void limit_blas_threads(int threads) {
 }
 
 
-// Builtin models always output at least this many logits: the MNIST family has ten classes, and a
-// training subset that happens to lack the last classes must not shrink the network.
+// Builtin models on IDX data always output at least this many logits: the MNIST family has ten classes,
+// and a training subset that happens to lack the last classes must not shrink the network.
 constexpr int64_t kMinClasses = 10;
 // Evaluation batches need no gradients, so they can be larger than training ones for speed.
 constexpr int64_t kEvalBatch = 1000;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Means of the values steps report, key by key in first-reported order; each value counts `weight` times.
+class Means {
+ public:
+  void add(const std::vector<std::pair<std::string, double>>& values, double weight) {
+    for (const auto& [key, value] : values) {
+      auto it = std::find_if(sums_.begin(), sums_.end(), [&](const Sum& s) { return s.key == key; });
+      if (it == sums_.end()) it = sums_.insert(sums_.end(), Sum{key, 0, 0});
+      it->total += value * weight;
+      it->weight += weight;
+    }
+  }
+  // Every rank's totals and weights added up: the means over all ranks' examples. The ranks report the
+  // same keys in the same order, as they run the same step.
+  void sum_over(DataParallel& parallel) {
+    std::vector<double> values;
+    for (const Sum& s : sums_) values.insert(values.end(), {s.total, s.weight});
+    parallel.sum(values);
+    for (size_t i = 0; i < sums_.size(); ++i) sums_[i] = Sum{sums_[i].key, values[2 * i], values[2 * i + 1]};
+  }
+  template <class Report>
+  void report(Report&& report) const {
+    for (const Sum& s : sums_) report(s.key, s.total / s.weight);
+  }
+
+ private:
+  struct Sum {
+    std::string key;
+    double total;
+    double weight;
+  };
+  std::vector<Sum> sums_;
+};
 
 std::string with_commas(int64_t n) {
   std::string digits = std::to_string(n);
@@ -47,12 +83,10 @@ std::string with_commas(int64_t n) {
 
 class TorchSession final : public Session {
  public:
-  TorchSession(const Manifest& manifest, ProcessGroup* group);
+  TorchSession(const Manifest& manifest, data::Openers openers, ProcessGroup* group);
 
-  int64_t iterations_per_epoch() const override {
-    const int64_t global_batch = batch_size_ * (parallel_ ? parallel_->shard().count : 1);
-    return (data_.train_size() + global_batch - 1) / global_batch;
-  }
+  // Note [One update, many batches].
+  int64_t iterations_per_epoch() const override { return ceil_div(batches_per_epoch(), trainer_.accumulate); }
   int64_t train_size() const override { return data_.train_size(); }
   void step(Observation& observation) override;
   void evaluate(const std::string& split, const std::string& prefix, Observation& observation) override;
@@ -76,6 +110,17 @@ class TorchSession final : public Session {
   std::string describe() const override;
 
  private:
+  // Examples one batch of every rank takes together: Note [One global order, strided by rank] (distributed/shard.h).
+  int64_t global_batch() const { return batch_size_ * (parallel_ ? parallel_->shard().count : 1); }
+  // What the batch just taken moved the epoch's position by (the last batch of an epoch takes what is left).
+  int64_t global_batch_taken() const { return std::min(global_batch(), data_.train_size() - epoch_position_); }
+  int64_t batches_per_epoch() const { return ceil_div(data_.train_size(), global_batch()); }
+  int64_t batches_in_next_update() const;
+  Batch on_device(const Batch& batch) const;
+  void clip_gradients();
+  // What the model service lends: the tensor itself on the CPU, else a CPU copy kept in `copy`.
+  static const at::Tensor& on_host(const at::Tensor& t, at::Tensor& copy);
+
   // A model tensor read from a snapshot and checked, waiting to be copied into the live one.
   struct StagedTensor {
     at::Tensor live;
@@ -95,28 +140,68 @@ class TorchSession final : public Session {
   void apply_updater(StagedUpdater staged);
 
   int64_t batch_size_;
-  Loss loss_;
+  int64_t eval_batch_size_;
+  TrainerConfig trainer_;
   TrainData data_;
+  c10::Device device_;
   std::unique_ptr<model::Model> model_;
+  std::unique_ptr<Step> step_;
   std::vector<std::string> names_;
   std::vector<at::Tensor> parameters_;
+  std::vector<at::Tensor> host_copies_;  // per parameter, then per gradient: on_host's copies
   std::unique_ptr<optimizer::Optimizer> optimizer_;
+  // Examples of the current epoch already trained on, in [0, train size): where the next update starts.
+  // It is the data order's position, so it needs no state of its own (apply_updater sets it).
+  int64_t epoch_position_ = 0;
   // Note [Each session owns its default-generator state] (scopes.h): with the model, the optimizer and the
   // data's epoch order, everything a bit-exact resume restores.
   at::Tensor default_generator_state_;
   std::unique_ptr<DataParallel> parallel_;  // one rank of a data-parallel run; null when alone
 };
 
+const data::Field& field_named(const TrainData& data, const std::string& name) {
+  data.example_shape(name);  // ConfigError naming the fields there are
+  const auto& fields = data.fields();
+  return *std::find_if(fields.begin(), fields.end(), [&](const data::Field& f) { return f.name == name; });
+}
+
+// What the default step's model reads and must output: model.input and model.target of the data. An
+// integer target holds class labels (Note [Targets of a loss], loss.h).
+model::ModelIo model_io(const Manifest& manifest, const TrainData& data) {
+  const ModelConfig& config = manifest.model;
+  const data::Field& input = field_named(data, config.input);
+  const data::Field& target = field_named(data, config.target);
+  model::ModelIo io;
+  io.input = input.shape;
+  io.input_type = *dl::scalar_type(input.dtype);
+  io.target = target.shape;
+  const at::ScalarType target_type = *dl::scalar_type(target.dtype);
+  if (at::isIntegralType(target_type, /*includeBool=*/false)) {
+    io.classes = data.label_classes(config.target);
+    if (manifest.data.format == "idx") io.classes = std::max(kMinClasses, io.classes);
+  } else {
+    io.classes = 0;
+  }
+  return io;
+}
+
 // The data is read before the threads are set: reading is single-threaded either way, and a bad data path
 // is reported before anything else is built.
-TorchSession::TorchSession(const Manifest& manifest, ProcessGroup* group)
+TorchSession::TorchSession(const Manifest& manifest, data::Openers openers, ProcessGroup* group)
     : batch_size_(manifest.data.batch_size),
-      loss_(manifest.loss),
-      data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed)) {
+      eval_batch_size_(manifest.data.eval_batch_size > 0 ? manifest.data.eval_batch_size
+                                                         : std::max(manifest.data.batch_size, kEvalBatch)),
+      trainer_(manifest.trainer),
+      // The ranks of a distributed run share out/: rank 0 writes the class maps.
+      data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed),
+            group == nullptr || group->rank() == 0 ? manifest.trainer.out : std::string(), std::move(openers)),
+      device_(resolve_device(manifest.trainer)) {
   TK_CHECK(manifest.data.batch_size > 0, ConfigError, place(manifest.data.pos), "data.batch_size must be > 0, got ",
            manifest.data.batch_size);
   TK_CHECK(manifest.trainer.threads >= 0, ConfigError, place(manifest.trainer.pos),
            "trainer.threads must be >= 0 (0 = LibTorch's default), got ", manifest.trainer.threads);
+  TK_CHECK(manifest.trainer.accumulate >= 1, ConfigError, place(manifest.trainer.pos),
+           "trainer.accumulate must be >= 1, got ", manifest.trainer.accumulate);
   if (manifest.trainer.threads > 0) {
     at::set_num_threads(static_cast<int>(manifest.trainer.threads));
     limit_blas_threads(static_cast<int>(manifest.trainer.threads));
@@ -125,15 +210,18 @@ TorchSession::TorchSession(const Manifest& manifest, ProcessGroup* group)
   // A fresh generator seeded like torch::manual_seed(seed) would seed the default one.
   default_generator_state_ = at::detail::createCPUGenerator(seed).get_state();
   {
+    // Built on the CPU from the session's generator, then moved: the same seed gives the same initial
+    // weights on every device.
     DefaultGeneratorScope rng(default_generator_state_);
-    const std::vector<int64_t> image = data_.example_shape("image");  // [channels, rows, cols]
-    model_ = model::make_model(manifest.model, model::ImageShape{image.at(0), image.at(1), image.at(2)},
-                               std::max(kMinClasses, data_.label_classes()));
+    model_ = model::make_model(manifest.model, [&] { return model_io(manifest, data_); });
   }
+  model_->to(device_);
+  step_ = make_step(*model_, manifest.model, manifest.loss);
   for (const auto& kv : model_->named_parameters()) {
     names_.push_back(kv.first);
     parameters_.push_back(kv.second);
   }
+  host_copies_.resize(2 * parameters_.size());
   optimizer_ = std::make_unique<optimizer::Optimizer>(manifest.optimizer, parameters_);
   if (group != nullptr) {  // distributed: torch/distributed/data_parallel.h
     std::vector<at::Tensor> buffers;
@@ -143,65 +231,100 @@ TorchSession::TorchSession(const Manifest& manifest, ProcessGroup* group)
   }
 }
 
+// Note [One update, many batches]
+// With trainer.accumulate = N an iteration is one optimizer update made of N batches: each batch's loss
+// is divided by the number of batches of the update before its backward, so the gradients sum to the
+// mean of the batches' gradients, and main/<key> reports the mean of the batches' values. An update never
+// spans two epochs: the last update of an epoch takes the batches that are left (fewer than N), so an epoch
+// is ceil(ceil(examples / batch_size) / N) iterations and epoch boundaries fall where they do without
+// accumulation. Clipping applies to the summed gradients, once per update. Snapshots are taken between
+// updates, when no gradient is pending, so accumulation adds nothing to the saved state.
+int64_t TorchSession::batches_in_next_update() const {
+  const int64_t left = ceil_div(data_.train_size() - epoch_position_, global_batch());
+  return std::min(trainer_.accumulate, left);
+}
+
+Batch TorchSession::on_device(const Batch& batch) const {
+  if (device_.is_cpu()) return batch;
+  Batch moved;
+  moved.size = batch.size;
+  for (const auto& [name, tensor] : batch.fields) moved.fields[name] = tensor.to(device_);
+  return moved;
+}
+
+void TorchSession::clip_gradients() {
+  if (trainer_.clip_grad_norm)
+    torch::nn::utils::clip_grad_norm_(parameters_, *trainer_.clip_grad_norm, trainer_.clip_norm_type);
+  if (trainer_.clip_grad_value) torch::nn::utils::clip_grad_value_(parameters_, *trainer_.clip_grad_value);
+}
+
 void TorchSession::step(Observation& observation) {
   try {
     DefaultGeneratorScope rng(default_generator_state_);
-    const Batch batch = data_.next_train_batch(batch_size_);
-    const at::Tensor& labels = batch.at("label");
-
     // Note [Gradients start from nothing each step]
     // Gradients are reset to undefined (PyTorch's zero_grad(set_to_none=True)) rather than zeroed, so
     // every backward creates them afresh: a session resumed from a snapshot, which has no gradients
     // yet, then computes its first step exactly like the saving session's next step. Zeroed gradients
     // would be accumulated into (0 + g), which differs from g in the sign of zero.
     for (at::Tensor& p : parameters_) p.mutable_grad().reset();
+    const int64_t batches = batches_in_next_update();
+    Means means;
     if (parallel_) parallel_->before_forward();
-    const at::Tensor logits = model_->forward(batch.at("image"));
-    const at::Tensor loss = loss_(logits, labels);
-    loss.backward();
+    for (int64_t i = 0; i < batches; ++i) {
+      const Batch batch = data_.next_train_batch(batch_size_);
+      epoch_position_ = (epoch_position_ + global_batch_taken()) % data_.train_size();
+      // DDP's no_sync: only the update's last backward averages the gradients it has summed over the ranks.
+      if (parallel_) parallel_->set_synchronizing(i == batches - 1);
+      const StepOutput out = step_->train(on_device(batch));
+      // One batch: the loss as it is, so a run without accumulation computes exactly what it always did.
+      (batches == 1 ? out.loss : out.loss / static_cast<double>(batches)).backward();
+      means.add(out.values, 1);
+    }
     if (parallel_) parallel_->after_backward();
+    clip_gradients();
     optimizer_->impl().step();
-
-    observation.report("main/loss", loss.item<double>());
-    observation.report("main/accuracy", static_cast<double>(count_correct(logits, labels)) / batch.size);
+    means.report([&](const std::string& key, double mean) { observation.report("main/" + key, mean); });
   } catch (const c10::Error& e) {
     throw TrainingError(str_cat("training step failed: ", e.what_without_backtrace()));
   }
 }
 
+// Every value is the mean over the split's examples: batch means weighted by batch size, whatever the chunking.
 void TorchSession::evaluate(const std::string& split, const std::string& prefix, Observation& observation) {
-  const std::optional<int64_t> n = data_.split_size(split);
-  double loss_sum = 0;
-  int64_t correct = 0;
+  Means means;
   try {
     DefaultGeneratorScope rng(default_generator_state_);
-    if (parallel_) parallel_->before_evaluate();
+    if (parallel_) {
+      // Every rank needs a part to report the step's keys (distributed::rank_range): all of them see this.
+      const int64_t ranks = parallel_->shard().count;
+      if (const std::optional<int64_t> n = data_.split_size(split))
+        TK_CHECK(*n >= ranks, ConfigError, "cannot evaluate \"", split, "\" on ", ranks, " ranks: it has only ", *n,
+                 " examples");
+      parallel_->before_evaluate();
+    }
     EvalModeScope eval(*model_);
     torch::NoGradGuard no_grad;
-    data_.for_each_batch(split, std::max(batch_size_, kEvalBatch), [&](const Batch& batch) {
-      const at::Tensor& labels = batch.at("label");
-      const at::Tensor logits = model_->forward(batch.at("image"));
-      // Batch means weighted by batch size: the mean over every example, whatever the chunking.
-      loss_sum += loss_(logits, labels).item<double>() * static_cast<double>(batch.size);
-      correct += count_correct(logits, labels);
+    data_.for_each_batch(split, eval_batch_size_, [&](const Batch& batch) {
+      means.add(step_->validate(on_device(batch)).values, static_cast<double>(batch.size));
     });
-    if (parallel_) {  // every rank evaluated its part: the sums over all of them are the split's
-      std::vector<double> sums{loss_sum, static_cast<double>(correct)};
-      parallel_->sum(sums);
-      loss_sum = sums[0];
-      correct = static_cast<int64_t>(std::llround(sums[1]));
-    }
+    if (parallel_) means.sum_over(*parallel_);  // every rank evaluated its part: together they are the split
   } catch (const c10::Error& e) {
     throw TrainingError(str_cat("evaluating \"", split, "\" failed: ", e.what_without_backtrace()));
   }
   const std::string head = prefix.empty() ? "" : prefix + "/";
-  observation.report(head + "main/loss", loss_sum / static_cast<double>(*n));
-  observation.report(head + "main/accuracy", static_cast<double>(correct) / static_cast<double>(*n));
+  means.report([&](const std::string& key, double mean) { observation.report(head + "main/" + key, mean); });
 }
 
+const at::Tensor& TorchSession::on_host(const at::Tensor& t, at::Tensor& copy) {
+  if (t.device().is_cpu()) return t;
+  copy = t.detach().to(c10::kCPU);
+  return copy;
+}
+
+// Note [Tensors cross devices at the edges] (device.h): plugins read CPU memory.
 bool TorchSession::parameter(size_t index, const char** name, DLTensor* out) {
   if (index >= parameters_.size()) return false;
-  if (out && !fill_dltensor(parameters_[index], out)) return false;
+  if (out && !fill_dltensor(on_host(parameters_[index], host_copies_[index]), out)) return false;
   if (name) *name = names_[index].c_str();
   return true;
 }
@@ -210,7 +333,7 @@ bool TorchSession::gradient(size_t index, DLTensor* out) {
   if (index >= parameters_.size()) return false;
   const at::Tensor& grad = parameters_[index].grad();
   if (!grad.defined()) return false;  // before the first step
-  return out == nullptr || fill_dltensor(grad, out);
+  return out == nullptr || fill_dltensor(on_host(grad, host_copies_[parameters_.size() + index]), out);
 }
 
 // Note [Session state]
@@ -303,6 +426,8 @@ TorchSession::StagedUpdater TorchSession::read_updater(state::Visitor& v) const 
 }
 
 void TorchSession::apply_updater(StagedUpdater staged) {
+  // Where the next update starts (Note [One update, many batches]); position == size: the epoch is used up.
+  if (staged.order) epoch_position_ = staged.order->position() % data_.train_size();
   data_.apply_order(std::move(staged.order));
   if (staged.default_generator.defined()) default_generator_state_ = staged.default_generator;
 }
@@ -377,17 +502,22 @@ std::string TorchSession::describe() const {
   int64_t count = 0;
   for (const at::Tensor& p : parameters_) count += p.numel();
   std::string text = str_cat(model_->describe(), " (", with_commas(count), " parameters); ", optimizer_->describe());
-  if (loss_.name() != "cross_entropy") text += str_cat(", ", loss_.name(), " loss");
+  const std::string step = step_->describe();
+  if (step != "cross_entropy loss") text += ", " + step;
+  if (trainer_.clip_grad_norm) text += str_cat(", gradient norm clipped to ", *trainer_.clip_grad_norm, " (p = ", trainer_.clip_norm_type, ")");
+  if (trainer_.clip_grad_value) text += str_cat(", gradients clipped to +-", *trainer_.clip_grad_value);
   text += str_cat("; ", data_.describe(), ", batch ", batch_size_);
   if (parallel_) text += str_cat(" per rank x ", parallel_->shard().count, " ranks");
+  if (trainer_.accumulate > 1) text += str_cat(" x ", trainer_.accumulate, " accumulated");
   text += str_cat(", ", iterations_per_epoch(), " iterations per epoch");
+  if (trainer_.device != "cpu") text += str_cat("; on ", device_.str());
   return text;
 }
 
 }  // namespace
 
-std::unique_ptr<Session> make_session(const Manifest& manifest, ProcessGroup* group) {
-  return std::make_unique<TorchSession>(manifest, group);
+std::unique_ptr<Session> make_session(const Manifest& manifest, data::Openers openers, ProcessGroup* group) {
+  return std::make_unique<TorchSession>(manifest, std::move(openers), group);
 }
 
 }  // namespace trainkit

@@ -13,6 +13,7 @@
 
 #include <dlpack/dlpack.h>
 
+#include "data/open.h"
 #include "manifest/manifest.h"
 #include "state/memory_tree.h"
 #include "trigger/observation.h"
@@ -87,10 +88,11 @@ class Session {
 };
 
 // Builds the session: sets threads and seeds, reads the data, builds the model and the optimizer.
-// Throws ConfigError for bad data paths, model files or optimizer names. With a process group the session
-// is one rank of a data-parallel run (torch/distributed/data_parallel.h): batch_size is per rank, an epoch
-// has ceil(train examples / (batch_size * world size)) iterations, gradients and evaluation sums are
+// Throws ConfigError for bad data paths, model files or optimizer names. `openers.plugin` opens
+// [data] format = "plugin" (the CLI wires it to the loaded dataset classes). With a process group the
+// session is one rank of a data-parallel run (torch/distributed/data_parallel.h): batch_size is per rank,
+// an epoch has ceil(train examples / (batch_size * world size)) batches, gradients and evaluation sums are
 // combined over the ranks.
-std::unique_ptr<Session> make_session(const Manifest& manifest, ProcessGroup* group = nullptr);
+std::unique_ptr<Session> make_session(const Manifest& manifest, data::Openers openers = {}, ProcessGroup* group = nullptr);
 
 }  // namespace trainkit

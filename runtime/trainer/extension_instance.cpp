@@ -5,7 +5,7 @@
 
 #include "core/error.h"
 #include "plugin/call.h"
-#include "trainer/abi_visitor.h"
+#include "state/abi_visitor.h"
 
 namespace trainkit {
 

@@ -99,7 +99,7 @@ void Trainer::start() {
   }
   if (resume_.requested) host_log(TK_LOG_INFO, "", "no snapshot to resume from; starting from scratch");
   if (!manifest_.trainer.init_from.empty())
-    init_model_from(manifest_.trainer.init_from, manifest_.trainer.init_strict, *session_);
+    init_model_from(manifest_.trainer, *session_);
 }
 
 // Note [Ranks start together]: every rank resumes from the same iteration or none trains. A rank that

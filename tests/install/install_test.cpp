@@ -21,6 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 const std::string kSample = std::string(TK_SOURCE_DIR) + "/samples/third_party_plugin";
+const std::string kDatasetSample = std::string(TK_SOURCE_DIR) + "/samples/dataset_plugin";
 
 // A fresh prefix with this build installed into it.
 struct Installed {
@@ -128,6 +129,32 @@ TEST_CASE("a third-party plugin builds out of tree against the installed SDK alo
   CHECK(ema > 0.0);
   CHECK(ema < 2 * loss + 1.0);  // an average of losses of the same run: the same order of magnitude
   CHECK_THAT(run.out, Contains("main/loss_ema"));  // print_report's column
+}
+
+TEST_CASE("a dataset plugin builds out of tree against the installed SDK alone, without LibTorch, and trains") {
+  Installed installed;
+  const std::string build = installed.dir.file("dataset-build");
+  auto built = build_project(kDatasetSample, build, installed.prefix);
+  INFO(built.out << built.err);
+  REQUIRE(built.exit_code == 0);
+  REQUIRE(file_exists(build + "/bars.so"));
+  CHECK(read_file(build + "/CMakeCache.txt").find("Torch_DIR:PATH=/") == std::string::npos);
+  ::chmod(build.c_str(), 0755);  // the loader refuses a group-writable plugin folder, whatever the umask was
+
+  auto describe = run_process({installed.trainkit, "plugins", "--dir", build, "--describe", "bars"});
+  INFO(describe.out << describe.err);
+  CHECK(describe.exit_code == 0);
+  CHECK_THAT(describe.out, Contains("org.example.bars") && Contains("examples") && Contains("[data.options]"));
+
+  const std::string out = installed.dir.file("result");
+  auto run = run_process({installed.trainkit, "run", kDatasetSample + "/manifest.toml", "--out", out,
+                          "--set", "trainer.plugin_dirs=[\"" + build + "\"]", "--set", "trainer.stop=1 epoch"});
+  INFO(run.out << run.err);
+  REQUIRE(run.exit_code == 0);
+  auto log = read_json(out + "/log");
+  REQUIRE(log.size() == 1);
+  CHECK(log[0]["iteration"] == 38);  // 1200 examples / batch 32
+  CHECK(log[0].contains("validation/main/accuracy"));
 }
 
 TEST_CASE("find_package(TrainkitSDK) takes any 1.x request and refuses another major") {

@@ -5,6 +5,7 @@
 //   DataParallel ddp(group, parameters, buffers);    // parameters: those that require gradients
 //   data.set_shard(ddp.shard());
 //   ddp.before_forward();  loss.backward();  ddp.after_backward();  optimizer.step();
+//   ddp.set_synchronizing(false);  loss1.backward();  ddp.set_synchronizing(true);  loss2.backward();  // accumulating
 //   std::vector<double> sums{loss_sum, correct};  ddp.sum(sums);   // an evaluation over every rank's part
 //
 // Note [Replicas agree before the first update]
@@ -34,7 +35,10 @@ class DataParallel {
   // Before each training forward: Note [Replicas agree before the first update] the first time, rank 0's
   // buffers ([distributed] broadcast_buffers) every time.
   void before_forward();
-  // After backward: every gradient is the mean over the ranks.
+  // DDP's no_sync: false for the backward passes of an accumulated update but its last one, whose hooks
+  // then average the summed gradients.
+  void set_synchronizing(bool on) { buckets_.set_synchronizing(on); }
+  // After the update's last backward: every gradient is the mean over the ranks.
   void after_backward() { buckets_.finish(); }
   // Before an evaluation: Note [Replicas agree before the first update] if no update has run yet.
   void before_evaluate();

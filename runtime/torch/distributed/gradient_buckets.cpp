@@ -67,6 +67,7 @@ std::vector<std::vector<size_t>> GradientBuckets::layout() const {
 
 void GradientBuckets::on_gradient(size_t k) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!synchronizing_) return;
   auto [bucket, member] = slot_[k];
   Bucket& b = buckets_[bucket];
   TK_CHECK(!ready_[k] && bucket >= next_launch_, TrainingError, "a parameter received its gradient twice in one "
@@ -104,7 +105,11 @@ void GradientBuckets::finish() {
       for (size_t m = 0; m < b.members.size(); ++m) {
         size_t k = b.members[m];
         if (ready_[k]) continue;
-        b.flat.narrow(0, b.offsets[m], parameters_[k].numel()).zero_();
+        // Not reached by the last backward: what earlier ones of an accumulated update left, else zero.
+        const at::Tensor& p = parameters_[k];
+        at::Tensor part = b.flat.narrow(0, b.offsets[m], p.numel());
+        if (p.grad().defined()) part.view(p.sizes()).copy_(p.grad());
+        else part.zero_();
         ready_[k] = true;
       }
       b.pending = 0;

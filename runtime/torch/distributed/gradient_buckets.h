@@ -11,8 +11,8 @@
 // Gloo and NCCL match collectives by the order they are called in, so every rank must launch the buckets
 // in the same order. Buckets hold the parameters in reverse (the order a backward pass reaches them, as in
 // DDP) and a ready bucket is launched only after every bucket before it; a parameter the backward never
-// reached (unused this step) counts as a zero gradient when finish() launches what is left. The first
-// bucket is at most 1 MiB, DDP's choice, so communication starts early in the backward pass.
+// reached (unused this step) counts with the gradient it has (zero if none) when finish() launches what is
+// left. The first bucket is at most 1 MiB, DDP's choice, so communication starts early in the backward pass.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -38,6 +38,8 @@ class GradientBuckets {
   GradientBuckets(const GradientBuckets&) = delete;
   GradientBuckets& operator=(const GradientBuckets&) = delete;
 
+  // While off, the hooks leave the gradients alone (they accumulate locally); on by default.
+  void set_synchronizing(bool on) { synchronizing_ = on; }
   // After loss.backward(): launches what the hooks have not, waits for every bucket and writes each
   // parameter's gradient as the mean over the ranks. TrainingError (naming a rank) when a rank fails.
   void finish();
@@ -70,6 +72,7 @@ class GradientBuckets {
   size_t next_launch_ = 0;
   std::mutex mutex_;  // hooks run on autograd's threads (the caller's for CPU tensors)
   bool in_backward_ = false;  // between the backward's first hook and finish()
+  bool synchronizing_ = true;
   std::chrono::steady_clock::time_point first_launch_;
 };
 

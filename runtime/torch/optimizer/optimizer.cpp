@@ -135,8 +135,11 @@ struct StateIo {
   std::unique_ptr<OptimizerParamState> (*load)(state::Visitor& v, const at::Tensor& p, const std::string& what);
 };
 
+// Snapshots hold CPU tensors; the state lives where its parameter does (Note [Tensors cross devices at
+// the edges], torch/device.h).
 at::Tensor load_like(state::Visitor& v, const std::string& key, const at::Tensor& p, const std::string& what) {
-  return dl::load_tensor(v, key, p.scalar_type(), p.sizes(), what + " " + key);
+  const at::Tensor t = dl::load_tensor(v, key, p.scalar_type(), p.sizes(), what + " " + key);
+  return t.defined() ? t.to(p.device()) : t;
 }
 
 at::Tensor require_like(state::Visitor& v, const std::string& key, const at::Tensor& p, const std::string& what) {

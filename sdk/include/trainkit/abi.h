@@ -10,6 +10,7 @@
 #include "abi/host.h"
 #include "abi/state.h"
 #include "abi/extension.h"
+#include "abi/dataset.h"
 #include "abi/entry.h"
 
 #endif

@@ -48,7 +48,16 @@ TEST_CASE("a range admits what its rule says and never NaN", "[catalogue]") {
   CHECK(unit.admits(0.999));
   CHECK_FALSE(unit.admits(1));
   CHECK(unit.rule() == "must be in [0, 1)");
-  for (const auto& range : {at_least, above, unit}) CHECK_FALSE(range.admits(std::nan("")));
+  const auto closed = catalogue::Range::between(0, 1);
+  CHECK(closed.admits(1));
+  CHECK(closed.rule() == "must be in [0, 1]");
+  const auto inf = std::numeric_limits<double>::infinity();
+  CHECK_FALSE(above.admits(inf));
+  const auto up_to_inf = catalogue::Range::above_or_inf(0);
+  CHECK(up_to_inf.admits(inf));
+  CHECK_FALSE(up_to_inf.admits(0));
+  CHECK(up_to_inf.rule() == "must be > 0");
+  for (const auto& range : {at_least, above, unit, closed, up_to_inf}) CHECK_FALSE(range.admits(std::nan("")));
 }
 
 TEST_CASE("the optimizer tables are consistent", "[catalogue]") {
@@ -160,6 +169,27 @@ TEST_CASE("the manifest takes every loss of the catalogue and only those", "[cat
   }
   CHECK_FALSE(catalogue::is_loss("hinge"));
   CHECK_THAT(error_of("[loss]\nname = \"hinge\"\n"), Contains("is not one of \"cross_entropy\", \"mse\", \"nll\""));
+}
+
+TEST_CASE("the loss keys are consistent, bounded, and refused by a loss that does not read them", "[catalogue][manifest]") {
+  std::set<const catalogue::LossKey*> read;
+  for (const auto& loss : catalogue::losses()) {
+    CHECK(catalogue::find_loss(loss.name) == &loss);
+    for (const catalogue::LossKey* key : loss.keys) {
+      INFO(loss.name << " " << key->name);
+      read.insert(key);
+      const double probe = probe_number(key->range, LossConfig{}.*key->field);
+      const std::string table = "[loss]\nname = \"" + loss.name + "\"\n" + key->name + " = " + std::to_string(probe) + "\n";
+      CHECK(parse_manifest(table, "manifest.toml").loss.*key->field == Approx(probe));
+      const double outside = key->range.low - 1;
+      CHECK_THAT(error_of("[loss]\nname = \"" + loss.name + "\"\n" + key->name + " = " + std::to_string(outside) + "\n"),
+                 Contains("loss." + key->name + ": " + key->range.rule()));
+    }
+  }
+  CHECK(read.size() == catalogue::loss_keys().size());  // no key nothing reads
+  CHECK(error_of("[loss]\nname = \"mse\"\nbeta = 0.5\n") ==
+        "manifest.toml:3:1: loss.beta: not used by \"mse\" (used by smooth_l1)");
+  CHECK(error_of("[loss]\nlabel_smoothing = 1.5\n") == "manifest.toml:2:19: loss.label_smoothing: must be in [0, 1]");
 }
 
 }  // namespace

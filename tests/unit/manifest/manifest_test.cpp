@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -249,6 +250,65 @@ validation_limit = 500
   CHECK(cnn.model.hidden == std::vector<int64_t>{128, 64});
 }
 
+TEST_CASE("the step's keys: fields, losses, device, accumulation, clipping, eval batches, init prefix", "[manifest]") {
+  const Manifest defaults = parse("");
+  CHECK(defaults.model.input == "image");
+  CHECK(defaults.model.target == "label");
+  CHECK(defaults.loss.label_smoothing == 0.0);
+  CHECK(defaults.loss.beta == 1.0);
+  CHECK(defaults.trainer.device == "cpu");
+  CHECK(defaults.trainer.accumulate == 1);
+  CHECK_FALSE(defaults.trainer.clip_grad_norm);
+  CHECK(defaults.trainer.clip_norm_type == 2.0);
+  CHECK_FALSE(defaults.trainer.clip_grad_value);
+  CHECK(defaults.trainer.init_prefix.empty());
+  CHECK(defaults.data.eval_batch_size == 0);
+
+  const Manifest m = parse(R"(
+[trainer]
+device = "cuda:1"
+accumulate = 4
+clip_grad_norm = 1.5
+clip_norm_type = inf
+init_prefix = "module."
+[model]
+input = "x"
+target = "y"
+[data]
+eval_batch_size = 256
+[loss]
+name = "smooth_l1"
+beta = 0.5
+)");
+  CHECK(m.trainer.device == "cuda:1");
+  CHECK(m.trainer.accumulate == 4);
+  CHECK(m.trainer.clip_grad_norm == 1.5);
+  CHECK(std::isinf(m.trainer.clip_norm_type));
+  CHECK(m.trainer.init_prefix == "module.");
+  CHECK(m.model.input == "x");
+  CHECK(m.model.target == "y");
+  CHECK(m.data.eval_batch_size == 256);
+  CHECK(m.loss.beta == 0.5);
+  CHECK(parse("[loss]\nlabel_smoothing = 0.1\n").loss.label_smoothing == 0.1);
+  CHECK(parse("[trainer]\nclip_grad_value = 0.5\n").trainer.clip_grad_value == 0.5);
+  CHECK(parse("[trainer]\ndevice = \"auto\"\n").trainer.device == "auto");
+
+  CHECK(error_of("[trainer]\ndevice = \"gpu\"\n") ==
+        "manifest.toml:2:10: trainer.device: must be \"cpu\", \"cuda\", \"cuda:N\" or \"auto\"");
+  CHECK(error_of("[trainer]\ndevice = \"cuda:x\"\n") ==
+        "manifest.toml:2:10: trainer.device: must be \"cpu\", \"cuda\", \"cuda:N\" or \"auto\"");
+  CHECK(error_of("[trainer]\naccumulate = 0\n") == "manifest.toml:2:14: trainer.accumulate: must be >= 1 (batches per update)");
+  CHECK(error_of("[trainer]\nclip_grad_norm = 0\n") == "manifest.toml:2:18: trainer.clip_grad_norm: must be > 0");
+  CHECK(error_of("[trainer]\nclip_norm_type = 1\n") ==
+        "manifest.toml:2:18: trainer.clip_norm_type: is used only with clip_grad_norm");
+  CHECK(error_of("[trainer]\nclip_grad_norm = 1\nclip_grad_value = 1\n") ==
+        "manifest.toml:3:19: trainer.clip_grad_value: clip_grad_norm and clip_grad_value are exclusive: give one of them");
+  CHECK(error_of("[model]\ninput = \"\"\n") == "manifest.toml:2:9: model.input: must name a field of the batch");
+  CHECK(error_of("[data]\neval_batch_size = 0\n") == "manifest.toml:2:19: data.eval_batch_size: must be > 0");
+  CHECK(error_of("[loss]\nname = \"l1\"\nlabel_smoothing = 0.1\n") ==
+        "manifest.toml:3:1: loss.label_smoothing: not used by \"l1\" (used by cross_entropy)");
+}
+
 TEST_CASE("a relative manifest path becomes absolute", "[manifest]") {
   const Manifest m = parse("");
   CHECK(fs::path(m.path).is_absolute());
@@ -341,8 +401,9 @@ TEST_CASE("wrong types name the value's place and both types", "[manifest][error
 
 TEST_CASE("value checks name the place", "[manifest][errors]") {
   CHECK(error_of("[data]\nbatch_size = 0\n") == "manifest.toml:2:14: data.batch_size: must be > 0");
-  CHECK(error_of("[data]\nformat = \"csv\"\n") ==
-        "manifest.toml:2:10: data.format: unsupported format \"csv\"; only \"idx\" (MNIST-family IDX files) is read");
+  CHECK(error_of("[data]\nformat = \"parquet\"\n") ==
+        "manifest.toml:2:10: data.format: \"parquet\" is not one of \"idx\", \"tensors\", \"npz\", \"npy\", \"csv\", "
+        "\"image_folder\", \"plugin\"");
   CHECK(error_of("[data]\ntrain_limit = -1\n") == "manifest.toml:2:15: data.train_limit: must be >= 0 (0 = all)");
   CHECK(error_of("[trainer]\nthreads = -2\n") ==
         "manifest.toml:2:11: trainer.threads: must be >= 0 (0 = LibTorch default)");
@@ -356,7 +417,8 @@ TEST_CASE("value checks name the place", "[manifest][errors]") {
   CHECK(error_of("[optimizer]\nnesterov = true\n") ==
         "manifest.toml:2:12: optimizer.nesterov: needs momentum > 0 and dampening = 0");
   CHECK(error_of("[loss]\nname = \"crossentropy\"\n") ==
-        "manifest.toml:2:8: loss.name: \"crossentropy\" is not one of \"cross_entropy\", \"mse\", \"nll\" "
+        "manifest.toml:2:8: loss.name: \"crossentropy\" is not one of \"cross_entropy\", \"mse\", \"nll\", \"l1\", "
+        "\"smooth_l1\", \"bce_with_logits\" "
         "(did you mean \"cross_entropy\"?)");
   CHECK(error_of("[model]\nbuiltin = \"mlpp\"\n") ==
         "manifest.toml:2:11: model.builtin: \"mlpp\" is not one of \"mlp\", \"cnn\" (did you mean \"mlp\"?)");

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <fstream>
 
 #include "core/error.h"
@@ -248,6 +249,33 @@ TEST_CASE("resume is bit-identical wherever the epoch stands", "[torch][resume]"
   SECTION("without shuffling") {
     m.data.shuffle = false;
     check_resume(m);
+  }
+}
+
+TEST_CASE("resume is bit-identical with accumulation and clipping wherever the update stands", "[torch][resume]") {
+  TempDir dir;
+  write_tiny_split(dir.path(), "tiny", kExamples);
+  Manifest m = tiny_manifest(dir);
+  m.optimizer.name = "sgd";
+  m.optimizer.lr = 0.05;
+  m.optimizer.momentum = 0.9;
+  // 6 batches per epoch, 4 per update: iterations of 4 and 2 batches, alternating.
+  m.trainer.accumulate = 4;
+  REQUIRE(make_session(m)->iterations_per_epoch() == 2);
+  SECTION("norm clipping") {
+    m.trainer.clip_grad_norm = 0.5;
+    for (int k : {1, 2, 3}) {
+      DYNAMIC_SECTION("k = " << k) { check_resume(m, k, 7); }
+    }
+  }
+  SECTION("infinity-norm clipping") {
+    m.trainer.clip_grad_norm = 0.05;
+    m.trainer.clip_norm_type = std::numeric_limits<double>::infinity();
+    check_resume(m, 3, 7);
+  }
+  SECTION("value clipping") {
+    m.trainer.clip_grad_value = 0.01;
+    check_resume(m, 3, 7);
   }
 }
 

@@ -321,7 +321,7 @@ TEST_CASE("configuration mistakes are ConfigErrors that say what is wrong", "[to
   m.data.batch_size = 0;
   refuses(m, "data.batch_size");
   m = base;
-  m.data.format = "csv";
+  m.data.format = "parquet";
   refuses(m, "data.format");
 
   // With a manifest position the message starts with it.

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dataset.h"
 #include "error.h"
 #include "extension.h"
 #include "host.h"
@@ -49,6 +50,11 @@ typedef struct tk_plugin_entry {
   size_t (*class_count)(void); /* after init. [main thread] */
   /* After init; the class is static, valid until exit. [main thread] */
   const tk_extension_class *(*get_class)(size_t index);
+  /* ---- ABI 1.2: read only when TK_HAS_MEMBER(tk_plugin_entry, entry, get_dataset_class) ---- */
+  /* The plugin's dataset classes (abi/dataset.h), like class_count/get_class; both NULL, or a count of 0,
+   * for a plugin without any. A plugin may offer dataset classes only (class_count answering 0). */
+  size_t (*dataset_class_count)(void); /* after init. [main thread] */
+  const tk_dataset_class *(*get_dataset_class)(size_t index); /* static, valid until exit. [main thread] */
 } tk_plugin_entry;
 
 #ifdef __cplusplus

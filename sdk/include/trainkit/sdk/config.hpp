@@ -53,12 +53,15 @@ inline tk_option_decl choice(const char* n, const char* def, std::initializer_li
 }
 }  // namespace option
 
-// Use to read options in an extension's constructor.
+// Use to read options in an extension's or a dataset's constructor.
 class Config {
  public:
   // cls: the class whose options raw holds, so get_choice can check its declared set (the wrapper's
   // create passes it).
-  explicit Config(const tk_config* raw, const tk_extension_class* cls = nullptr) : raw_(raw), cls_(cls) {}
+  explicit Config(const tk_config* raw, const tk_extension_class* cls = nullptr)
+      : raw_(raw), options_(cls ? cls->options : nullptr), option_count_(cls ? cls->option_count : 0) {}
+  Config(const tk_config* raw, const tk_dataset_class* cls)
+      : raw_(raw), options_(cls ? cls->options : nullptr), option_count_(cls ? cls->option_count : 0) {}
 
   std::string instance_name() const { return raw_->instance_name ? raw_->instance_name : ""; }
 
@@ -94,8 +97,8 @@ class Config {
   // checks again against the declaration, so a plugin may rely on the value being one of them.
   std::string get_choice(const char* name) const {
     std::string value = get_string(name);
-    if (cls_ == nullptr) return value;
-    const tk_option_decl* decl = OptionDecls(*cls_).find(name);
+    if (options_ == nullptr) return value;
+    const tk_option_decl* decl = OptionDecls(options_, option_count_).find(name);
     if (decl == nullptr || decl->type != TK_OPTION_CHOICE)
       throw Error(TK_ERR_INTERNAL, "option \"", name, "\" is not declared as a choice");
     std::vector<std::string> choices = choices_of(*decl);
@@ -163,7 +166,8 @@ class Config {
   }
 
   const tk_config* raw_;
-  const tk_extension_class* cls_;
+  const tk_option_decl* options_;  // the class's declarations, for get_choice
+  size_t option_count_;
 };
 
 }  // namespace tk

@@ -28,14 +28,16 @@ namespace tk {
 // meaning 1.0 when members are appended.
 inline constexpr size_t kOptionDeclSize1_0 = offsetof(tk_option_decl, doc) + sizeof(tk_option_decl::doc);
 
-// Use to read tk_extension_class.options; never index the array yourself.
+// Use to read tk_extension_class.options or tk_dataset_class.options; never index the array yourself.
 class OptionDecls {
  public:
-  explicit OptionDecls(const tk_extension_class& cls)
-      : base_(reinterpret_cast<const unsigned char*>(cls.options)), count_(cls.option_count) {
+  OptionDecls(const tk_option_decl* options, size_t count)
+      : base_(reinterpret_cast<const unsigned char*>(options)), count_(count) {
     problem_ = find_problem();
     if (problem_) count_ = 0;  // an array that cannot be walked is never read
   }
+  explicit OptionDecls(const tk_extension_class& cls) : OptionDecls(cls.options, cls.option_count) {}
+  explicit OptionDecls(const tk_dataset_class& cls) : OptionDecls(cls.options, cls.option_count) {}
 
   // Why the array cannot be walked, or nullopt. A class with a problem has no declarations here.
   const std::optional<std::string>& problem() const { return problem_; }

@@ -1,4 +1,6 @@
-// trainkit SDK: write an extension as a C++ class; TK_PLUGIN turns it into the C ABI.
+// trainkit SDK: write an extension as a C++ class; TK_PLUGIN turns it into the C ABI. A plugin with dataset
+// classes (sdk/dataset.hpp) uses TK_DATASET_PLUGIN, or TK_PLUGIN_CLASSES for both kinds:
+//   TK_PLUGIN_CLASSES("org.example.both", "1.0.0", "...", tk::Extensions<MeanLoss>, tk::Datasets<Spirals>)
 //
 //   class MeanLoss final : public tk::Extension {
 //    public:
@@ -24,6 +26,7 @@
 
 #include "../abi.h"
 #include "config.hpp"
+#include "dataset.hpp"
 #include "error.hpp"
 #include "host.hpp"
 #include "state.hpp"
@@ -158,17 +161,38 @@ struct ClassTrampolines {
   }
 };
 
+}  // namespace detail
+
+// The class lists of TK_PLUGIN_CLASSES.
 template <class... Classes>
-struct PluginTrampolines {
+struct Extensions {};
+template <class... Classes>
+struct Datasets {};
+
+namespace detail {
+
+template <class ExtensionList, class DatasetList>
+struct PluginTrampolines;
+
+template <class... Classes, class... DatasetClasses>
+struct PluginTrampolines<Extensions<Classes...>, Datasets<DatasetClasses...>> {
   static tk_status init(const tk_host* host, tk_error* err) noexcept {
     plugin_host() = host;
-    return guarded(err, [] { (ClassTrampolines<Classes>::get(), ...); });
+    return guarded(err, [] {
+      (ClassTrampolines<Classes>::get(), ...);
+      (DatasetTrampolines<DatasetClasses>::get(), ...);
+    });
   }
   static void deinit() noexcept { plugin_host() = nullptr; }
   static size_t class_count() noexcept { return sizeof...(Classes); }
   static const tk_extension_class* get_class(size_t index) noexcept {
-    const tk_extension_class* all[] = {ClassTrampolines<Classes>::get()...};
+    const tk_extension_class* all[] = {ClassTrampolines<Classes>::get()..., nullptr};
     return index < sizeof...(Classes) ? all[index] : nullptr;
+  }
+  static size_t dataset_class_count() noexcept { return sizeof...(DatasetClasses); }
+  static const tk_dataset_class* get_dataset_class(size_t index) noexcept {
+    const tk_dataset_class* all[] = {DatasetTrampolines<DatasetClasses>::get()..., nullptr};
+    return index < sizeof...(DatasetClasses) ? all[index] : nullptr;
   }
 };
 
@@ -176,8 +200,21 @@ struct PluginTrampolines {
 }  // namespace tk
 
 // Defines the plugin's descriptor, its one exported entry symbol and the "tkplugin" marker section.
-// ID is reverse-DNS ("org.example.mean_loss"), VERSION the plugin's semver; then the extension classes.
-#define TK_PLUGIN(ID, VERSION, DESCRIPTION, ...)                                                         \
+// ID is reverse-DNS ("org.example.mean_loss"), VERSION the plugin's semver; then tk::Extensions<...> and
+// tk::Datasets<...>, the plugin's classes of each kind (either list may be empty).
+#define TK_PLUGIN_CLASSES(ID, VERSION, DESCRIPTION, ...)                                                 \
+  using tk_plugin_trampolines_ = tk::detail::PluginTrampolines<__VA_ARGS__>;                             \
+  TK_PLUGIN_ENTRY_(ID, VERSION, DESCRIPTION)
+// A plugin of extension classes only.
+#define TK_PLUGIN(ID, VERSION, DESCRIPTION, ...) \
+  TK_PLUGIN_CLASSES(ID, VERSION, DESCRIPTION, tk::Extensions<__VA_ARGS__>, tk::Datasets<>)
+// A plugin of dataset classes only.
+#define TK_DATASET_PLUGIN(ID, VERSION, DESCRIPTION, ...) \
+  TK_PLUGIN_CLASSES(ID, VERSION, DESCRIPTION, tk::Extensions<>, tk::Datasets<__VA_ARGS__>)
+
+// The part of TK_PLUGIN_CLASSES after the class lists became the type tk_plugin_trampolines_ (a macro
+// argument cannot hold the commas of a template argument list).
+#define TK_PLUGIN_ENTRY_(ID, VERSION, DESCRIPTION)                                                       \
   static const tk_plugin_descriptor tk_plugin_descriptor_ = {                                            \
       sizeof(tk_plugin_descriptor), ID, VERSION, nullptr, nullptr, DESCRIPTION, TK_PLUGIN_LIBTORCH_VERSION}; \
   __attribute__((section(TK_PLUGIN_SECTION_NAME), used)) static const char tk_plugin_marker_[] =        \
@@ -188,8 +225,10 @@ struct PluginTrampolines {
       TK_ENTRY_MAGIC,                                                                                    \
       {TK_ABI_MAJOR, TK_ABI_MINOR},                                                                      \
       &tk_plugin_descriptor_,                                                                            \
-      &tk::detail::PluginTrampolines<__VA_ARGS__>::init,                                                 \
-      &tk::detail::PluginTrampolines<__VA_ARGS__>::deinit,                                               \
-      &tk::detail::PluginTrampolines<__VA_ARGS__>::class_count,                                          \
-      &tk::detail::PluginTrampolines<__VA_ARGS__>::get_class,                                            \
+      &tk_plugin_trampolines_::init,                                                                     \
+      &tk_plugin_trampolines_::deinit,                                                                   \
+      &tk_plugin_trampolines_::class_count,                                                              \
+      &tk_plugin_trampolines_::get_class,                                                                \
+      &tk_plugin_trampolines_::dataset_class_count,                                                      \
+      &tk_plugin_trampolines_::get_dataset_class,                                                        \
   };

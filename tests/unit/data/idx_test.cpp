@@ -1,5 +1,5 @@
-// runtime/torch/dataset/idx: reading MNIST-family IDX files, plain and gzip, and refusing bad ones.
-#include "torch/dataset/idx.h"
+// runtime/data/idx: reading MNIST-family IDX files, plain and gzip, and refusing bad ones.
+#include "data/idx.h"
 
 #include <catch2/catch.hpp>
 
@@ -12,9 +12,9 @@
 namespace trainkit::testing {
 namespace {
 
-using dataset::find_idx_file;
-using dataset::load_idx_split;
-using dataset::read_idx;
+using data::find_idx_file;
+using data::load_idx_split;
+using data::read_idx;
 using Catch::Matchers::Contains;
 
 // Five 2x3 "images" whose bytes count up, so any misplaced byte shows.
@@ -24,7 +24,7 @@ std::vector<uint8_t> counting_images() {
   return concat(idx_header({5, 2, 3}), pixels);
 }
 
-TEST_CASE("read_idx reads a tiny IDX file, plain or gzip", "[torch][idx]") {
+TEST_CASE("read_idx reads a tiny IDX file, plain or gzip", "[data][idx]") {
   TempDir dir;
   const auto bytes = counting_images();
   write_plain(dir / "plain", bytes);
@@ -40,7 +40,7 @@ TEST_CASE("read_idx reads a tiny IDX file, plain or gzip", "[torch][idx]") {
   }
 }
 
-TEST_CASE("read_idx with a limit reads only the first records", "[torch][idx]") {
+TEST_CASE("read_idx with a limit reads only the first records", "[data][idx]") {
   TempDir dir;
   write_gz(dir / "images.gz", counting_images());
   const auto array = read_idx(dir / "images.gz", 3, /*limit=*/2);
@@ -51,7 +51,7 @@ TEST_CASE("read_idx with a limit reads only the first records", "[torch][idx]") 
   CHECK(read_idx(dir / "images.gz", 3, /*limit=*/50).records == 5);  // a limit beyond the data is all of it
 }
 
-TEST_CASE("read_idx refuses broken files with a message naming the file", "[torch][idx]") {
+TEST_CASE("read_idx refuses broken files with a message naming the file", "[data][idx]") {
   TempDir dir;
   const std::string path = dir / "bad";
   auto refuses = [&](const std::vector<uint8_t>& bytes, const std::string& why, int rank = 3) {
@@ -75,7 +75,7 @@ TEST_CASE("read_idx refuses broken files with a message naming the file", "[torc
   CHECK_THROWS_AS(read_idx(dir / "missing", 3), ConfigError);
 }
 
-TEST_CASE("read_idx refuses a cut or corrupted gzip stream", "[torch][idx]") {
+TEST_CASE("read_idx refuses a cut or corrupted gzip stream", "[data][idx]") {
   TempDir dir;
   std::vector<uint8_t> pixels(200000);
   for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = static_cast<uint8_t>(i * 7919 % 251);
@@ -93,7 +93,7 @@ TEST_CASE("read_idx refuses a cut or corrupted gzip stream", "[torch][idx]") {
   CHECK_THROWS_WITH(read_idx(dir / "flipped.gz", 3), Contains(dir / "flipped.gz"));
 }
 
-TEST_CASE("load_idx_split pairs images with labels, plain first, then .gz", "[torch][idx]") {
+TEST_CASE("load_idx_split pairs images with labels, plain first, then .gz", "[data][idx]") {
   TempDir dir;
   write_tiny_split(dir.path(), "tiny", 12, /*gz=*/true);
   auto split = load_idx_split(dir.path().string(), "tiny");
@@ -115,7 +115,7 @@ TEST_CASE("load_idx_split pairs images with labels, plain first, then .gz", "[to
   CHECK_THROWS_AS(load_idx_split(dir.path().string(), "nothing"), ConfigError);
 }
 
-TEST_CASE("load_idx_split refuses images and labels of different counts", "[torch][idx]") {
+TEST_CASE("load_idx_split refuses images and labels of different counts", "[data][idx]") {
   TempDir dir;
   write_tiny_split(dir.path(), "a", 12);
   write_tiny_split(dir.path(), "b", 10);
@@ -124,7 +124,7 @@ TEST_CASE("load_idx_split refuses images and labels of different counts", "[torc
   CHECK_THROWS_WITH(load_idx_split(dir.path().string(), "a"), Contains("12 images") && Contains("10 labels"));
 }
 
-TEST_CASE("Fashion-MNIST reads from Debian's .gz files", "[torch][idx][fashion]") {
+TEST_CASE("Fashion-MNIST reads from Debian's .gz files", "[data][idx][fashion]") {
   TK_REQUIRE_DATA();
   const auto train = load_idx_split(kFashionMnist, "train");
   CHECK(train.count == 60000);

@@ -1,15 +1,17 @@
-#include "torch/dataset/idx.h"
+#include "data/idx.h"
 
 #include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 
 #include "core/error.h"
+#include "data/array_source.h"
 
-namespace trainkit::dataset {
+namespace trainkit::data {
 namespace {
 
 // IDX header: two zero bytes, a type code, the rank, then `rank` big-endian uint32 sizes.
@@ -151,4 +153,20 @@ IdxSplit load_idx_split(const std::string& root, const std::string& stem, int64_
   return split;
 }
 
-}  // namespace trainkit::dataset
+std::unique_ptr<Source> open_idx(const std::string& root, const std::string& stem, int64_t limit) {
+  IdxSplit split = load_idx_split(root, stem, limit);
+  Array images = owned_array({"image", kUInt8, {1, split.rows, split.cols}, {}}, std::move(split.images), split.count);
+  images.field.dtype = kFloat32;  // read as float: owned_array sized the bytes while they were uint8
+  images.convert = Array::Convert::kUnitFloat;
+  std::vector<uint8_t> labels(static_cast<size_t>(split.count) * sizeof(int64_t));
+  for (size_t i = 0; i < split.labels.size(); ++i) {
+    const int64_t label = split.labels[i];
+    std::memcpy(labels.data() + i * sizeof(int64_t), &label, sizeof label);
+  }
+  std::vector<Array> arrays;
+  arrays.push_back(std::move(images));
+  arrays.push_back(owned_array({"label", kInt64, {}, {}}, std::move(labels), split.count));
+  return std::make_unique<ArraySource>(split.images_path, std::move(arrays));
+}
+
+}  // namespace trainkit::data

@@ -1,4 +1,4 @@
-#include "trainer/abi_visitor.h"
+#include "state/abi_visitor.h"
 
 #include <cstring>
 #include <stdexcept>

@@ -1,18 +1,21 @@
-// trainkit torch dataset: readers for MNIST-family IDX files, straight from `.gz` or from the plain file.
-// Torch-free on purpose, so its tests and any tool that inspects a data set compile fast.
+// trainkit data: the `idx` format, MNIST-family IDX files, straight from `.gz` or from the plain file.
 //
 //   IdxSplit train = load_idx_split("/usr/share/datasets/fashion-mnist", "train", /*limit=*/0);
 //   train.count;  train.rows;  train.images[i * train.rows * train.cols + r * train.cols + c];
+//   std::unique_ptr<Source> src = open_idx("/usr/share/datasets/fashion-mnist", "train", 0);
 //
 // Every problem (missing file, bad magic, wrong rank, truncated or corrupt data, images and labels that
 // disagree) is a ConfigError whose message names the file.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
-namespace trainkit::dataset {
+#include "data/source.h"
+
+namespace trainkit::data {
 
 // Use for the raw contents of one IDX file of unsigned bytes.
 struct IdxArray {
@@ -45,4 +48,8 @@ std::string find_idx_file(const std::string& root, const std::string& name);
 // examples (0 = all), and checks that both hold the same number of records.
 IdxSplit load_idx_split(const std::string& root, const std::string& stem, int64_t limit = 0);
 
-}  // namespace trainkit::dataset
+// load_idx_split as a source with the fields `image` (float32 [1, rows, cols], value / 255, kept as bytes
+// until read: a quarter of the memory) and `label` (int64).
+std::unique_ptr<Source> open_idx(const std::string& root, const std::string& stem, int64_t limit = 0);
+
+}  // namespace trainkit::data

@@ -1,4 +1,4 @@
-// trainkit trainer: a host-side state::Visitor lent to a plugin as the C tk_state_visitor.
+// trainkit state: a host-side state::Visitor lent to a plugin as the C tk_state_visitor.
 //
 //   AbiVisitor abi(visitor, saved_version);
 //   cls->visit_state(instance, abi.raw(), &err);
