@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -26,6 +27,13 @@ std::map<std::string, std::string> rank_env(int rank, int world, int port) {
 }
 
 trainkit::state::MemoryTree read_snapshot(const std::string& path) { return trainkit::state::read_archive(path); }
+
+Strings list_dir(const std::string& path) {
+  Strings names;
+  for (auto& e : std::filesystem::directory_iterator(path)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
 
 void check_same_leaves(const trainkit::state::MemoryTree& a, const trainkit::state::MemoryTree& b,
                        const std::vector<std::string>& prefixes) {

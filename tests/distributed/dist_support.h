@@ -21,6 +21,10 @@ std::map<std::string, std::string> rank_env(int rank, int world, int port);
 // The newest complete step folder or file of a run's out/ by iteration, e.g. "snapshot_iter_16".
 trainkit::state::MemoryTree read_snapshot(const std::string& path);
 
+using Strings = std::vector<std::string>;
+// The names in a folder, sorted.
+Strings list_dir(const std::string& path);
+
 // Every leaf under each prefix is bit-identical in both trees (and present in both).
 void check_same_leaves(const trainkit::state::MemoryTree& a, const trainkit::state::MemoryTree& b,
                        const std::vector<std::string>& prefixes);

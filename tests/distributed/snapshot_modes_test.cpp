@@ -80,7 +80,7 @@ TEST_CASE("sharded snapshots: a step folder with each rank's part and a marker, 
   CHECK_THAT(r.err, Contains("resumed from " + dir.file("result/snapshot_iter_4/rank_1")));
 }
 
-TEST_CASE("sharded snapshots: a step without its marker is skipped; the ranks agree on the newest complete one") {
+TEST_CASE("sharded snapshots: a step without its marker is skipped and the ranks agree on the newest complete one") {
   TK_REQUIRE_DATA();
   TempDir dir;
   write_file(dir.file("m.toml"), dist_manifest("12 iteration", snapshots("sharded", "4 iteration")));
