@@ -113,7 +113,10 @@ TEST_CASE("SIGINT to the launcher stops every rank at the same iteration with a 
   TempDir dir;
   write_file(dir.file("m.toml"), dist_manifest("1000 epoch", snapshots("sharded", "100 epoch")));
   int pid = start_process({TK_TRAINKIT_BIN, "run", dir.file("m.toml"), "--nproc", "2"}, dir.file("out"), dir.file("err"));
-  std::this_thread::sleep_for(std::chrono::seconds(4));
+  // Once the ranks train (log_report's first record), however long this loaded machine took to start them.
+  auto start = std::chrono::steady_clock::now();
+  while (!file_exists(dir.file("result/log")) && seconds_since(start) < 60)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   ::kill(pid, SIGINT);
   int code = wait_process(pid);
   INFO(read_file(dir.file("err")));
