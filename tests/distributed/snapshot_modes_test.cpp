@@ -156,7 +156,7 @@ TEST_CASE("kill -9 of a rank: the others stop within the timeout naming it, and 
     INFO(err);
     CHECK(code == 137);  // the worst rank: killed by SIGKILL
     CHECK(took < 5 + 10);
-    CHECK_THAT(err, Contains("trainkit[1]: error: distributed") && Contains("rank 0 "));
+    CHECK_THAT(err, Contains("trainkit[1]: error: ") && Contains("rank 0 "));  // the step that failed, and the rank
     CHECK_THAT(err, Contains("trainkit: warning: rank 0 exited with code 137 (killed by SIGKILL)"));
 
     auto resumed = run_trainkit({"run", killed.file("m.toml"), "--nproc", "2", "--resume"});
