@@ -84,3 +84,18 @@ use = "log_report"
   CHECK_THAT(read_file(dir.file("err1")), !Contains("done:"));
   CHECK(read_json(dir.file("result/log")).size() == 1);
 }
+
+TEST_CASE("two ranks accumulating two batches of 16 match one process with batches of 64") {
+  TK_REQUIRE_DATA();
+  TempDir two, one;
+  const char* kSnapshot = "[[extension]]\nuse = \"snapshot\"\ntrigger = \"1 epoch\"\n";
+  write_file(two.file("m.toml"), dist_manifest("1 epoch", kSnapshot, 16));
+  auto r = run_trainkit({"run", two.file("m.toml"), "--nproc", "2", "--set", "trainer.accumulate=2"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Contains("batch 16 per rank x 2 ranks x 2 accumulated, 8 iterations per epoch"));
+  write_file(one.file("m.toml"), dist_manifest("1 epoch", kSnapshot, 64));
+  REQUIRE(run_trainkit({"run", one.file("m.toml")}).exit_code == 0);
+  CHECK(max_float_difference(read_snapshot(two.file("result/snapshot_iter_8")),
+                             read_snapshot(one.file("result/snapshot_iter_8")), "model/") < 1e-5);
+}

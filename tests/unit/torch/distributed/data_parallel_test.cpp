@@ -117,3 +117,33 @@ TEST_CASE("data parallel: a parameter the backward never reaches counts as a zer
   CHECK(at::equal(grads[0], torch::zeros({4})));
   CHECK(at::equal(grads[1], torch::zeros({4})));
 }
+
+TEST_CASE("data parallel: an accumulated update all-reduces once, the mean over the ranks of each rank's sum") {
+  std::vector<at::Tensor> summed[2], averaged[2];
+  int64_t steps[2] = {0, 0};
+  auto errors = with_two_ranks(
+      [&](int rank, trainkit::ProcessGroup& group) {
+        Net alone(0.0), net(0.0);
+        for (int i = 0; i < 2; ++i) alone.loss(batch_of(rank + 2 * i)).backward();
+        for (auto& p : alone.parameters()) summed[rank].push_back(p.grad().clone());
+        trainkit::DataParallel ddp(group, net.parameters(), {});
+        ddp.before_forward();
+        for (int i = 0; i < 2; ++i) {
+          ddp.set_synchronizing(i == 1);  // DDP's no_sync for all but the last backward
+          net.loss(batch_of(rank + 2 * i)).backward();
+        }
+        ddp.after_backward();
+        for (auto& p : net.parameters()) averaged[rank].push_back(p.grad().clone());
+        steps[rank] = group.gradient_timing().steps;
+      },
+      test_config(/*bucket_mb=*/1e-4));
+  INFO(errors.what[0] << errors.what[1]);
+  REQUIRE(!errors.failed(0));
+  REQUIRE(!errors.failed(1));
+  CHECK(steps[0] == 1);
+  for (size_t k = 0; k < 4; ++k) {
+    INFO("parameter " << k);
+    CHECK(at::equal(averaged[0][k], averaged[1][k]));
+    CHECK(at::allclose(averaged[0][k], summed[0][k] / 2 + summed[1][k] / 2));
+  }
+}
