@@ -31,21 +31,11 @@ auto placed(const DataConfig& c, const std::string& key, Open&& open) -> decltyp
   }
 }
 
-std::unique_ptr<Source> open_file(const DataConfig& c, const std::string& path, const Openers& openers,
-                                  const Source* train) {
+std::unique_ptr<Source> open_file(const DataConfig& c, const std::string& path, const Source* train) {
   if (c.format == "idx") return open_idx(c.root, path, 0);
   if (c.format == "npz") return open_npz(path);
   if (c.format == "npy") return open_npy_dir(path);
-  if (c.format == "tensors") {
-    TK_INTERNAL_ASSERT(openers.read_torch_file);
-    state::MemoryTree tree;
-    try {
-      tree = openers.read_torch_file(path);
-    } catch (const ResumeError& e) {  // the torch reader speaks of snapshots; here the file is data
-      throw ConfigError(e.what());
-    }
-    return tensors_source(path, std::move(tree));
-  }
+  if (c.format == "tensors") return open_tensors(path);
   TK_INTERNAL_ASSERT(c.format == "image_folder");
   ImageFolderOptions o;
   if (!c.size.empty()) o.size = std::array<int64_t, 2>{c.size[0], c.size[1]};
@@ -72,9 +62,9 @@ Splits open_files(const DataConfig& c, const Openers& openers) {
       s.validation = placed(c, "data.validation", [&] { return open_idx(c.root, c.validation, c.validation_limit); });
     return s;
   }
-  s.train = placed(c, "data.train", [&] { return open_file(c, c.train, openers, nullptr); });
+  s.train = placed(c, "data.train", [&] { return open_file(c, c.train, nullptr); });
   if (!c.validation.empty())
-    s.validation = placed(c, "data.validation", [&] { return open_file(c, c.validation, openers, s.train.get()); });
+    s.validation = placed(c, "data.validation", [&] { return open_file(c, c.validation, s.train.get()); });
   return s;
 }
 

@@ -1,9 +1,9 @@
 // trainkit data: the training and validation sources a manifest's [data] section names, with the
-// validation_split, limits and class maps applied. Torch-free: the two readers that need more than this
-// folder (a torch file's decoder, a dataset plugin) are handed in.
+// validation_split, limits and class maps applied. Torch-free: the reader that needs more than this folder
+// (a dataset plugin, which needs the loaded plugins) is handed in.
 //
 //   data::Openers openers;
-//   openers.read_torch_file = [](const std::string& path) { return read_torch_file(path); };
+//   openers.plugin = [&](const DataConfig& c) { return data::open_plugin_splits(c, registry, host, out); };
 //   data::Splits s = data::open_splits(manifest.data, seed, openers);
 //   s.train->size();  s.validation;   // null without a validation split
 //   data::write_class_maps(*s.train, out_dir);   // out/classes_<field>.json for csv / image_folder labels
@@ -15,14 +15,11 @@
 
 #include "data/source.h"
 #include "manifest/manifest.h"
-#include "state/memory_tree.h"
 
 namespace trainkit::data {
 
 // Readers from outside this folder, each needed only by its format.
 struct Openers {
-  // format "tensors": the file decoded as a state tree (runtime/torch's read_torch_file).
-  std::function<state::MemoryTree(const std::string& path)> read_torch_file;
   // format "plugin": the splits data.train and data.validation from the dataset class data.plugin.
   std::function<Splits(const DataConfig& config)> plugin;
 };

@@ -12,7 +12,6 @@
 #include "data/collate.h"
 #include "torch/place.h"
 #include "torch/tensor_state.h"
-#include "torch/torch_format.h"
 
 namespace trainkit {
 
@@ -31,7 +30,6 @@ TrainData::TrainData(const DataConfig& config, uint64_t seed, const std::string&
   TK_CHECK(config.train_limit >= 0 && config.validation_limit >= 0, ConfigError, at,
            "data.train_limit and data.validation_limit must be >= 0 (0 = all)");
   TK_CHECK(config.prefetch >= 0, ConfigError, at, "data.prefetch must be >= 0 (0 = no background thread)");
-  if (!openers.read_torch_file) openers.read_torch_file = [](const std::string& path) { return read_torch_file(path); };
   splits_ = data::open_splits(config, seed, openers);
   for (const data::Field& f : splits_.train->fields()) {
     const std::optional<at::ScalarType> t = dl::scalar_type(f.dtype);

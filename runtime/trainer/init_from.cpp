@@ -1,6 +1,10 @@
 #include "trainer/init_from.h"
 
 #include "core/error.h"
+#include "state/archive.h"
+#include "torch/script_weights.h"
+#include "torchfile/torch_format.h"
+#include "torchfile/weights.h"
 #include "trainer/host_services.h"
 #include "trainer/snapshot_io.h"
 
@@ -36,7 +40,14 @@ std::string prefix_hint(const state::MemoryTree& tree, const std::string& prefix
 
 }  // namespace
 
+// A torch file is what Python wrote or a trainkit torch snapshot (its 'model' entry); LibTorch reads a
+// TorchScript module's weights (Note [Which files hold weights] in torchfile/weights.h).
 state::MemoryTree read_weights_file(const std::string& path) {
+  if (!state::looks_like_trainkit_archive(path) && torchfile::looks_like_torch_file(path)) {
+    torchfile::WeightsFile weights = torchfile::read_weights_file(path);
+    if (weights.kind == torchfile::WeightsFile::Kind::torchscript) return read_script_weights(path);
+    return std::move(weights.tree);
+  }
   state::MemoryTree tree = read_snapshot_file(path);
   TK_CHECK(has_model_weights(tree), ResumeError, path, ": it holds no model weights");
   return tree;

@@ -1,6 +1,6 @@
 // trainkit trainer: fine-tuning — a fresh run (not a resume, whose snapshot already holds the weights)
 // starts from the model weights of a file (trainer.init_from / --init-from): a trainkit snapshot or
-// checkpoint, or what Python writes (Note [Weights files], init_from.cpp).
+// checkpoint, or what Python writes (Note [Which files hold weights] in torchfile/weights.h).
 //
 //   init_model_from(manifest.trainer, session);   // logs what was loaded
 #pragma once
@@ -13,8 +13,10 @@
 
 namespace trainkit {
 
-// The model weights `path` holds, as a tree whose `model/` scope a session loads. ResumeError when the
-// file is unreadable, damaged, or valid but holds no weights (saying what it holds and what was expected).
+// The model weights `path` holds, as a tree whose `model/` scope a session loads: a trainkit snapshot or
+// checkpoint (either format), torch.save(model.state_dict()), torch.save({"model": sd, ...}) or a
+// TorchScript module. ResumeError when the file is unreadable, damaged, or valid but holds no weights
+// (saying what it holds and what was expected).
 state::MemoryTree read_weights_file(const std::string& path);
 
 // Loads trainer.init_from into the session, with trainer.init_prefix stripped from the file's names.

@@ -47,9 +47,9 @@ state::MemoryTree read_snapshot_file(const std::string& path, std::string* forma
     if (format) *format = "trainkit";
     return state::read_archive(path);
   }
-  if (looks_like_torch_file(path)) {
+  if (torchfile::looks_like_torch_file(path)) {
     if (format) *format = "torch";
-    return read_torch_file(path);
+    return torchfile::read_torch_file(path);
   }
   // read_archive gives the precise reason (empty, truncated header, bad magic).
   return state::read_archive(path);

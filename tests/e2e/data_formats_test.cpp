@@ -1,7 +1,7 @@
 // Every [data] format through `trainkit run`, on files each test writes itself: a tiny learnable task of
 // 96 examples, image [1, 4, 4] with a bright pixel whose place is the class (3 classes), label int64.
 // Also: validation_split, the class map in out/, a bad file refused at the manifest's place, and prefetch
-// (same log with and without it; bit-exact resume after kill -9 with it on).
+// (same log with and without it; bit-exact resume after kill -9 with it, accumulation and clipping on).
 #include <signal.h>
 
 #include <algorithm>
@@ -129,6 +129,17 @@ TEST_CASE("format tensors: a dict of tensors written by torch.save", "[python]")
   run_and_check(dir, "format = \"tensors\"\ntrain = \"train.data\"\nvalidation_split = 0.25\n");
 }
 
+TEST_CASE("format tensors: a sound file of something else is exit 2 saying what it holds", "[python]") {
+  TK_REQUIRE_PYTHON_TORCH();
+  TempDir dir;
+  write_with_python(dir, "torch.save([torch.from_numpy(x), torch.from_numpy(y)], path)");
+  write_file(dir.file("m.toml"), manifest("format = \"tensors\"\ntrain = \"train.data\"\n"));
+  auto r = run_trainkit({"run", dir.file("m.toml")});
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Contains("data.train: ") && Contains("holds a list of 2 items; the tensors format reads a flat dict"));
+  CHECK_THAT(r.err, !Contains("cannot read as a torch file"));
+}
+
 TEST_CASE("format npz: np.savez_compressed arrays by name", "[python]") {
   TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
@@ -191,13 +202,16 @@ TEST_CASE("prefetch changes nothing: the same log with prefetch = 0 and prefetch
   CHECK(without_time(a) == without_time(b));
 }
 
-TEST_CASE("kill -9 and --resume with prefetch on continue bit-exactly", "[crash]") {
+TEST_CASE("kill -9 and --resume with prefetch, accumulation and clipping on continue bit-exactly", "[crash]") {
   TempDir straight, crashed;
   const std::string data = "format = \"npy\"\ntrain = \"train\"\nprefetch = 4\n";
   const std::string extensions = "[[extension]]\nuse = \"snapshot\"\ntrigger = \"5 iteration\"\nn_retains = 2\n";
+  // 6 batches an epoch, 3 per update: 2 iterations an epoch, 300 in all.
+  std::string m = manifest(data, "150 epoch") + extensions;
+  m.replace(m.find("threads = 1\n"), 12, "threads = 1\naccumulate = 3\nclip_grad_norm = 0.05\n");
   for (const TempDir* d : {&straight, &crashed}) {
     write_npy_split(d->file("train"), 0, kExamples);
-    write_file(d->file("m.toml"), manifest(data, "100 epoch") + extensions);
+    write_file(d->file("m.toml"), m);
   }
   auto reference = run_trainkit({"run", straight.file("m.toml")});
   INFO(reference.err);
@@ -221,8 +235,8 @@ TEST_CASE("kill -9 and --resume with prefetch on continue bit-exactly", "[crash]
   INFO(read_file(crashed.file("err")));
   REQUIRE(exit_code == 0);
   CHECK(kills >= 1);
-  const auto a = trainkit::state::read_archive(straight.file("result/snapshot_iter_600"));
-  const auto b = trainkit::state::read_archive(crashed.file("result/snapshot_iter_600"));
+  const auto a = trainkit::state::read_archive(straight.file("result/snapshot_iter_300"));
+  const auto b = trainkit::state::read_archive(crashed.file("result/snapshot_iter_300"));
   for (const char* prefix : {"model/", "optimizer/", "updater/"})
     for (auto it = a.leaves.lower_bound(prefix); it != a.leaves.end() && it->first.rfind(prefix, 0) == 0; ++it) {
       INFO(it->first);

@@ -203,8 +203,8 @@ std::string expected_output(const ModelIo& io, int64_t batch) {
 // Two classes may also be one logit per example (a binary target, Note [Targets of a loss] in loss.h).
 bool output_fits(const at::Tensor& out, const ModelIo& io, int64_t batch) {
   if (out.dim() < 1 || out.size(0) != batch) return false;
-  if (io.classes == 0 || (io.classes <= 2 && out.numel() == batch * product(io.target)))
-    return out.numel() == batch * product(io.target);
+  const bool one_per_target_element = out.numel() == batch * product(io.target);
+  if (io.classes == 0 || (io.classes <= 2 && one_per_target_element)) return one_per_target_element;
   const std::vector<int64_t> rest(out.sizes().begin() + std::min<int64_t>(2, out.dim()), out.sizes().end());
   return out.dim() == 2 + static_cast<int64_t>(io.target.size()) && out.size(1) >= io.classes && rest == io.target;
 }

@@ -111,25 +111,61 @@ TEST_CASE("Prefetcher runs at most depth batches ahead and stops when dropped", 
   CHECK(made == 4);  // the destructor stopped it without making more
 }
 
+// A tensor Value over `bytes` (compact, row-major), as the torch file reader hands it.
+torchfile::Value tensor_value(DLDataType dtype, std::vector<int64_t> shape, const std::vector<uint8_t>& bytes) {
+  torchfile::Value v;
+  v.kind = torchfile::Value::Kind::tensor;
+  v.tensor.dtype = dtype;
+  v.tensor.strides.assign(shape.size(), 1);
+  for (size_t i = shape.size(); i-- > 1;) v.tensor.strides[i - 1] = v.tensor.strides[i] * shape[i];
+  v.tensor.shape = std::move(shape);
+  v.tensor.storage = bytes.data();
+  v.tensor.storage_bytes = bytes.size();
+  return v;
+}
+
+torchfile::Value str_key(const std::string& s) {
+  torchfile::Value v;
+  v.kind = torchfile::Value::Kind::string;
+  v.string = s;
+  return v;
+}
+
 TEST_CASE("tensors_source: a flat dict of tensors, refusing anything else by entry name", "[data][tensors]") {
-  state::MemoryTree tree;
-  tree.leaves["x"] = state::TensorLeaf{data::kFloat32, {2, 2}, bytes_of<float>({1, 2, 3, 4})};
-  tree.leaves["y"] = state::TensorLeaf{data::kInt64, {2}, bytes_of<int64_t>({5, 6})};
-  auto src = data::tensors_source("d.pt", tree);
+  const std::vector<uint8_t> xs = bytes_of<float>({1, 2, 3, 4}), ys = bytes_of<int64_t>({5, 6}),
+                             zs = bytes_of<int64_t>({1, 2, 3});
+  torchfile::Value root;
+  root.kind = torchfile::Value::Kind::dict;
+  root.entries.emplace_back(str_key("x"), tensor_value(data::kFloat32, {2, 2}, xs));
+  root.entries.emplace_back(str_key("y"), tensor_value(data::kInt64, {2}, ys));
+  auto src = data::tensors_source("d.pt", root, nullptr);
   CHECK(src->size() == 2);
   CHECK(read_all<float>(*src, "x") == std::vector<float>{1, 2, 3, 4});
-  auto with = [&](const std::string& key, state::Leaf leaf) {
-    state::MemoryTree t = tree;
-    t.leaves[key] = std::move(leaf);
+  CHECK(read_all<int64_t>(*src, "y") == std::vector<int64_t>{5, 6});
+
+  // A transposed view reads row-major.
+  torchfile::Value transposed = root;
+  transposed.entries[0].second.tensor.strides = {1, 2};
+  CHECK(read_all<float>(*data::tensors_source("d.pt", transposed, nullptr), "x") == std::vector<float>{1, 3, 2, 4});
+
+  auto with = [&](const std::string& key, torchfile::Value value) {
+    torchfile::Value t = root;
+    t.entries.emplace_back(str_key(key), std::move(value));
     return t;
   };
-  CHECK_THROWS_WITH(data::tensors_source("d.pt", with("epoch", int64_t{3})),
-                    Contains("d.pt: entry \"epoch\" is not a tensor (it holds int64)"));
-  CHECK_THROWS_WITH(data::tensors_source("d.pt", with("more/z", int64_t{3})), Contains("\"more\" is a nested dict"));
-  CHECK_THROWS_WITH(data::tensors_source("d.pt", with("s", state::TensorLeaf{data::kInt64, {}, bytes_of<int64_t>({1})})),
+  torchfile::Value three;
+  three.kind = torchfile::Value::Kind::integer;
+  three.integer = 3;
+  CHECK_THROWS_WITH(data::tensors_source("d.pt", with("epoch", three), nullptr),
+                    Contains("d.pt: entry \"epoch\" is not a tensor (it holds an int)"));
+  torchfile::Value nested;
+  nested.kind = torchfile::Value::Kind::dict;
+  CHECK_THROWS_WITH(data::tensors_source("d.pt", with("more", nested), nullptr), Contains("\"more\" is a nested dict"));
+  CHECK_THROWS_WITH(data::tensors_source("d.pt", with("s", tensor_value(data::kInt64, {}, ys)), nullptr),
                     Contains("\"s\" is a 0-d tensor"));
-  CHECK_THROWS_WITH(data::tensors_source("d.pt", with("z", state::TensorLeaf{data::kInt64, {3}, bytes_of<int64_t>({1, 2, 3})})),
+  CHECK_THROWS_WITH(data::tensors_source("d.pt", with("z", tensor_value(data::kInt64, {3}, zs)), nullptr),
                     Contains("field \"z\" has 3 examples but field \"x\" has 2"));
+  CHECK_THROWS_WITH(data::tensors_source("d.pt", three, nullptr), Contains("d.pt holds an int; the tensors format reads"));
 }
 
 }  // namespace
