@@ -44,13 +44,18 @@ class BusyPort {
 TEST_CASE("a frozen rank stops the others within the timeout, naming it", "[crash]") {
   TK_REQUIRE_DATA();
   TempDir dir;
-  write_file(dir.file("m.toml"), dist_manifest("1000 epoch", "", 32, /*timeout=*/3));
+  // 6 s: short, yet long enough for both ranks to reach the rendezvous on a loaded machine.
+  write_file(dir.file("m.toml"), dist_manifest("1000 epoch", "", 32, /*timeout=*/6));
   const int port = trainkit::distributed::free_local_port();
   int rank0 = start_process({TK_TRAINKIT_BIN, "run", dir.file("m.toml")}, dir.file("out0"), dir.file("err0"),
                             rank_env(0, 2, port));
   int rank1 = start_process({TK_TRAINKIT_BIN, "run", dir.file("m.toml")}, dir.file("out1"), dir.file("err1"),
                             rank_env(1, 2, port));
-  std::this_thread::sleep_for(std::chrono::seconds(5));  // rendezvous done, training under way
+  // Once rank 0 has described the session (rendezvous done), and a moment more: training under way.
+  auto start = std::chrono::steady_clock::now();
+  while (read_file(dir.file("err0")).find("iterations per epoch") == std::string::npos && seconds_since(start) < 60)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
   ::kill(rank1, SIGSTOP);
   auto frozen_at = std::chrono::steady_clock::now();
   int code = wait_process(rank0);
@@ -60,7 +65,7 @@ TEST_CASE("a frozen rank stops the others within the timeout, naming it", "[cras
   const std::string err = read_file(dir.file("err0"));
   INFO(err);
   CHECK(code == 1);
-  CHECK(took < 3 + 10);
+  CHECK(took < 6 + 10);
   CHECK_THAT(err, Contains("trainkit[0]: error: distributed") &&
                       Contains("rank 1 stopped responding: no heartbeat for"));
 }
@@ -110,7 +115,7 @@ TEST_CASE("ranks whose manifests differ stop at rendezvous with exit 2") {
   }
 }
 
-TEST_CASE("--nproc inside a rank's environment, and a bad --nproc, are usage errors") {
+TEST_CASE("usage errors: --nproc inside a rank's environment, and a bad --nproc") {
   TempDir dir;
   write_file(dir.file("m.toml"), dist_manifest("1 epoch", ""));
   auto nested = run_trainkit({"run", dir.file("m.toml"), "--nproc", "2"}, rank_env(0, 2, 29999));

@@ -77,11 +77,19 @@ std::string rendezvous_problem(const distributed::JobEnv& job, const Distributed
                  job.world_size, " ranks were started with the same manifest");
 }
 
-// Note [Fingerprints at rendezvous]: each rank publishes its fingerprint and reads every other's; then all
-// count themselves done before anyone goes on, so rank 0 (which serves the store) never leaves while
-// another rank still reads.
+// Note [Fingerprints at rendezvous]: each rank publishes its fingerprint and reads every other's, then counts
+// itself done. Rank 0 serves the store, so it waits for every count before it goes on: it never leaves while
+// another rank still reads. The others need not wait: a difference between any two ranks is one every rank
+// sees (some rank differs from its own), so all of them stop with the same message.
 void check_fingerprints(c10d::Store& store, const distributed::JobEnv& job, const std::string& mine,
                         milliseconds timeout) {
+  auto refuse = [&](const std::vector<std::string>& differing) {
+    std::string list;
+    for (const auto& d : differing) list += (list.empty() ? "" : ", ") + d;
+    throw ConfigError(str_cat("the ranks do not run the same job: rank ", job.rank, "'s fingerprint is ", mine,
+                              ", but ", list, ". The manifest text, the --set overrides, the world size and the "
+                              "trainkit version must be the same on every rank"));
+  };
   store.set(key("fingerprint", job.rank), bytes_of(mine));
   std::vector<std::string> differing;
   for (int r = 0; r < job.world_size; ++r) {
@@ -90,15 +98,11 @@ void check_fingerprints(c10d::Store& store, const distributed::JobEnv& job, cons
     if (theirs != mine) differing.push_back(str_cat("rank ", r, " has ", theirs));
   }
   store.add("trainkit/fingerprints_read", 1);
+  if (job.rank != 0 && !differing.empty()) refuse(differing);
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (store.add("trainkit/fingerprints_read", 0) < job.world_size && std::chrono::steady_clock::now() < until)
     std::this_thread::sleep_for(milliseconds(10));
-  if (differing.empty()) return;
-  std::string list;
-  for (const auto& d : differing) list += (list.empty() ? "" : ", ") + d;
-  throw ConfigError(str_cat("the ranks do not run the same job: rank ", job.rank, "'s fingerprint is ", mine,
-                            ", but ", list, ". The manifest text, the --set overrides, the world size and the "
-                            "trainkit version must be the same on every rank"));
+  if (!differing.empty()) refuse(differing);
 }
 
 c10::intrusive_ptr<c10d::ProcessGroup> make_backend(ProcessGroup::Impl& impl, milliseconds timeout) {
