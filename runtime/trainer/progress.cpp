@@ -21,8 +21,12 @@ int64_t Progress::max_iteration() const {
 }
 
 double Progress::elapsed_time() const {
+  if (clock_running_ && shared_time_) return *shared_time_;
+  return own_elapsed_time();
+}
+
+double Progress::own_elapsed_time() const {
   if (!clock_running_) return elapsed_before_run_;
-  if (shared_time_) return *shared_time_;
   std::chrono::duration<double> d = std::chrono::steady_clock::now() - run_start_;
   return elapsed_before_run_ + d.count();
 }

@@ -47,6 +47,8 @@ class Progress {
   // A distributed run's agreed time (Note [One agreement per iteration], distributed/iteration_sync.h):
   // while the clock runs, elapsed_time() answers `seconds` until the next call, on every rank alike.
   void share_time(double seconds) { shared_time_ = seconds; }
+  // This process's own clock, whatever time is shared: what rank 0 offers for the agreement.
+  double own_elapsed_time() const;
 
   bool stop_fired() const { return stop_fired_; }
   void evaluate_stop(const TriggerContext& ctx) { stop_fired_ = (*stop_trigger_)(ctx); }

@@ -133,7 +133,7 @@ void Trainer::run_iterations() {
     observation_.clear();
     session_->step(observation_);
     if (sync_) {  // Note [One agreement per iteration]
-      distributed::Agreement agreed = sync_->after_step(observation_, stop_signal(), progress_.elapsed_time());
+      distributed::Agreement agreed = sync_->after_step(observation_, stop_signal(), progress_.own_elapsed_time());
       progress_.share_time(agreed.elapsed_time);
       agreed_signal_ = agreed.signal;
     }

@@ -52,6 +52,7 @@ TEST_CASE("two ranks keep bit-identical replicas that match one process with the
   auto log2 = read_json(two.file("result/log")), log1 = read_json(one.file("result/log"));
   REQUIRE(log2.size() == 2);
   REQUIRE(log1.size() == 2);
+  CHECK(log2[1]["elapsed_time"].get<double>() > log2[0]["elapsed_time"].get<double>());  // rank 0's clock runs on
   for (size_t e = 0; e < 2; ++e)
     for (const char* key : {"main/loss", "validation/main/loss", "validation/main/accuracy"}) {
       INFO("epoch " << e + 1 << " " << key);
