@@ -27,7 +27,7 @@
 #include <string>
 #include <vector>
 
-#include "torch/dataset/idx.h"
+#include "data/idx.h"
 
 extern char** environ;
 
@@ -57,7 +57,7 @@ double since(std::chrono::steady_clock::time_point start) {
 // so the difference to trainkit is the host around the step (and the session's generator swap).
 Times bare_loop(int64_t iterations) {
   auto start = std::chrono::steady_clock::now();
-  trainkit::dataset::IdxSplit raw = trainkit::dataset::load_idx_split(kDataRoot, "train");
+  trainkit::data::IdxSplit raw = trainkit::data::load_idx_split(kDataRoot, "train");
   // uint8 in memory, float per batch: the session's choice, and a quarter of the memory traffic.
   at::Tensor images = torch::from_blob(raw.images.data(), {raw.count, 1, raw.rows, raw.cols}, torch::kByte).clone();
   at::Tensor labels = torch::from_blob(raw.labels.data(), {raw.count}, torch::kByte).to(torch::kLong);

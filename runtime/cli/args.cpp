@@ -23,7 +23,7 @@ const std::vector<CommandSpec>& commands() {
       {"run", "MANIFEST", "train, writing logs, snapshots and reports into the output folder"},
       {"validate", "MANIFEST", "check everything, print the plan, train nothing"},
       {"plugins", "", "list plugins, or document one extension class"},
-      {"inspect", "SNAPSHOT", "format, checksum verdict and the state tree"},
+      {"inspect", "FILE", "format, checksum verdict, the weights and the state tree"},
   };
   return table;
 }

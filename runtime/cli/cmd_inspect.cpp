@@ -93,7 +93,7 @@ std::string checksum_text(const Inspected& r) {
 // Exit 0 when the file's state tree is shown, 3 for a damaged or foreign file (the code a refused resume
 // gets).
 int inspect_command(const Args& args) {
-  TK_CHECK(args.positionals.size() == 1, ConfigError, "inspect needs exactly one SNAPSHOT; see trainkit --help");
+  TK_CHECK(args.positionals.size() == 1, ConfigError, "inspect needs exactly one FILE; see trainkit --help");
   const std::string& path = args.positionals[0];
   struct stat st {};
   TK_CHECK(::stat(path.c_str(), &st) == 0, ConfigError, "cannot read ", path, ": no such file");

@@ -1,6 +1,8 @@
 // The CLI's own commands: version, help, plugins, describe, validate.
 #include <catch2/catch.hpp>
 
+#include <trainkit/abi/version.h>
+
 #include "e2e_support.h"
 
 using namespace tk_test;
@@ -9,11 +11,12 @@ using Catch::Contains;
 TEST_CASE("version and help exit 0 and say what they are") {
   auto v = run_trainkit({"--version"});
   CHECK(v.exit_code == 0);
-  CHECK_THAT(v.out, Contains("trainkit ") && Contains("plugin ABI 1.2"));
+  CHECK_THAT(v.out, Contains("trainkit ") &&
+                        Contains("plugin ABI " + std::to_string(TK_ABI_MAJOR) + "." + std::to_string(TK_ABI_MINOR)));
   auto h = run_trainkit({"--help"});
   CHECK(h.exit_code == 0);
   CHECK_THAT(h.out, Contains("trainkit run MANIFEST") && Contains("exit codes"));
-  CHECK_THAT(h.out, Contains("trainkit inspect SNAPSHOT [--json]"));
+  CHECK_THAT(h.out, Contains("trainkit inspect FILE [--json]"));
 }
 
 TEST_CASE("no command or an unknown command is a usage error (exit 2)") {

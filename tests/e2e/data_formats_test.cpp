@@ -89,15 +89,16 @@ int64_t newest_snapshot(const std::string& dir) {
   return newest;
 }
 
-// Runs the manifest and checks that the task was learnt and validated.
-nlohmann::json run_and_check(const TempDir& dir, const std::string& data) {
+// Runs the manifest and checks that the task was learnt and validated; `train` examples are trained on
+// (fewer than written with a validation_split).
+nlohmann::json run_and_check(const TempDir& dir, const std::string& data, int train = kExamples) {
   write_file(dir.file("m.toml"), manifest(data));
   auto r = run_trainkit({"run", dir.file("m.toml")});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto log = read_json(dir.file("result/log"));
   REQUIRE(log.size() == 2);
-  CHECK(log[1]["iteration"] == 12);  // 96 examples / batch 16, two epochs
+  CHECK(log[1]["iteration"] == 2 * ((train + 15) / 16));  // batch 16, two epochs
   CHECK(log[1]["main/loss"].get<double>() < log[0]["main/loss"].get<double>() + 1e-9);
   CHECK(log[1].contains("validation/main/accuracy"));
   return log;
@@ -126,7 +127,7 @@ TEST_CASE("format tensors: a dict of tensors written by torch.save", "[python]")
   TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;
   write_with_python(dir, "torch.save({'image': torch.from_numpy(x), 'label': torch.from_numpy(y)}, path)");
-  run_and_check(dir, "format = \"tensors\"\ntrain = \"train.data\"\nvalidation_split = 0.25\n");
+  run_and_check(dir, "format = \"tensors\"\ntrain = \"train.data\"\nvalidation = \"train.data\"\n");
 }
 
 TEST_CASE("format tensors: a sound file of something else is exit 2 saying what it holds", "[python]") {
@@ -177,7 +178,8 @@ TEST_CASE("format image_folder: root/<class>/<image>, gray, resized") {
       for (int c = 0; c < 8; ++c) gray[static_cast<size_t>(r * 8 + c)] = static_cast<uint8_t>(255 * pixel(i, (r / 2) * 4 + c / 2));
     write_bytes(folder + "/" + std::to_string(i) + ".pgm", "P5\n8 8\n255\n", gray.data(), gray.size());
   }
-  run_and_check(dir, "format = \"image_folder\"\ntrain = \"images\"\nvalidation_split = 0.25\nsize = [4, 4]\nchannels = 1\n");
+  run_and_check(dir, "format = \"image_folder\"\ntrain = \"images\"\nvalidation_split = 0.25\nsize = [4, 4]\nchannels = 1\n",
+                kExamples * 3 / 4);
   CHECK(read_json(dir.file("result/classes_label.json")) == nlohmann::json({"a", "b", "c"}));
 }
 
@@ -197,14 +199,14 @@ TEST_CASE("prefetch changes nothing: the same log with prefetch = 0 and prefetch
   TempDir off, on;
   write_npy_split(off.file("train"), 0, kExamples);
   write_npy_split(on.file("train"), 0, kExamples);
-  const auto a = run_and_check(off, "format = \"npy\"\ntrain = \"train\"\nvalidation_split = 0.25\nprefetch = 0\n");
-  const auto b = run_and_check(on, "format = \"npy\"\ntrain = \"train\"\nvalidation_split = 0.25\nprefetch = 8\n");
+  const auto a = run_and_check(off, "format = \"npy\"\ntrain = \"train\"\nvalidation_split = 0.25\nprefetch = 0\n", kExamples * 3 / 4);
+  const auto b = run_and_check(on, "format = \"npy\"\ntrain = \"train\"\nvalidation_split = 0.25\nprefetch = 8\n", kExamples * 3 / 4);
   CHECK(without_time(a) == without_time(b));
 }
 
 TEST_CASE("kill -9 and --resume with prefetch, accumulation and clipping on continue bit-exactly", "[crash]") {
   TempDir straight, crashed;
-  const std::string data = "format = \"npy\"\ntrain = \"train\"\nprefetch = 4\n";
+  const std::string data = "format = \"npy\"\ntrain = \"train\"\nvalidation = \"train\"\nprefetch = 4\n";
   const std::string extensions = "[[extension]]\nuse = \"snapshot\"\ntrigger = \"5 iteration\"\nn_retains = 2\n";
   // 6 batches an epoch, 3 per update: 2 iterations an epoch, 300 in all.
   std::string m = manifest(data, "150 epoch") + extensions;

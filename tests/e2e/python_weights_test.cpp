@@ -3,6 +3,8 @@
 // DistributedDataParallel ("module."), and a valid file that holds no weights (never called damaged).
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include "e2e_support.h"
 
 using namespace tk_test;
@@ -51,7 +53,7 @@ std::string init_manifest() {
 
 }  // namespace
 
-TEST_CASE("--init-from reads a state_dict, a {\"model\": sd} dict, a TorchScript file and module.-prefixed names",
+TEST_CASE("init-from reads a state_dict, a {\"model\": sd} dict, a TorchScript file and module.-prefixed names",
           "[python]") {
   TK_REQUIRE_DATA();
   TK_REQUIRE_PYTHON_TORCH();
@@ -60,6 +62,7 @@ TEST_CASE("--init-from reads a state_dict, a {\"model\": sd} dict, a TorchScript
   std::vector<std::string> runs;
   auto init = [&](const std::string& file, std::vector<std::string> more = {}) {
     const std::string run = dir.file("run_" + file);
+    std::filesystem::create_directories(run);
     write_file(run + "/m.toml", init_manifest());
     std::vector<std::string> args{"run", run + "/m.toml", "--init-from", dir.file(file), "--set", "optimizer.lr=0"};
     args.insert(args.end(), more.begin(), more.end());
@@ -80,7 +83,7 @@ TEST_CASE("--init-from reads a state_dict, a {\"model\": sd} dict, a TorchScript
   CHECK(same.exit_code == 0);
 }
 
-TEST_CASE("--init-from says what a valid file holds when it is not weights, and hints at init_prefix", "[python]") {
+TEST_CASE("init-from says what a valid file holds when it is not weights, and hints at init_prefix", "[python]") {
   TK_REQUIRE_DATA();
   TK_REQUIRE_PYTHON_TORCH();
   TempDir dir;

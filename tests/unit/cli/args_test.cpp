@@ -92,7 +92,7 @@ TEST_CASE("usage lists each command with the options it takes and what each opti
                             "[--init-from FILE] [-q|--quiet] [-v|--verbose]"));
   CHECK_THAT(text, Contains("trainkit validate MANIFEST [--set KEY=VALUE]...\n"));
   CHECK_THAT(text, Contains("trainkit plugins [--dir DIR]... [--describe NAME]\n"));
-  CHECK_THAT(text, Contains("trainkit inspect SNAPSHOT [--json]\n"));
+  CHECK_THAT(text, Contains("trainkit inspect FILE [--json]\n"));
   CHECK_THAT(text, Contains("--resume [SNAPSHOT]") && Contains("the newest valid snapshot"));
   CHECK_THAT(text, Contains("exit codes"));
 }

@@ -72,22 +72,22 @@ TEST_CASE("[data] plugin: the class and its options table", "[data][manifest]") 
 
 TEST_CASE("[data] refuses keys of another format, missing files and bad values, placed", "[data][manifest]") {
   CHECK(error_of("[data]\nformat = \"npzz\"\n") ==
-        "manifest.toml:2:10: data.format: \"npzz\" is not one of \"idx\", \"tensors\", \"npz\", \"npy\", \"csv\", "
+        "/srv/run/manifest.toml:2:10: data.format: \"npzz\" is not one of \"idx\", \"tensors\", \"npz\", \"npy\", \"csv\", "
         "\"image_folder\", \"plugin\" (did you mean \"npz\"?)");
-  CHECK(error_of("[data]\nsize = [3, 3]\n") == "manifest.toml:2:8: data.size: applies only to format \"image_folder\", not \"idx\"");
-  CHECK(error_of("[data]\nformat = \"npz\"\n") == "manifest.toml:1:1: data: format \"npz\" needs data.train, the training file");
+  CHECK(error_of("[data]\nsize = [3, 3]\n") == "/srv/run/manifest.toml:2:8: data.size: applies only to format \"image_folder\", not \"idx\"");
+  CHECK(error_of("[data]\nformat = \"npz\"\n") == "/srv/run/manifest.toml:1:1: data: format \"npz\" needs data.train, the training file");
   CHECK(error_of("[data]\nformat = \"plugin\"\n") ==
-        "manifest.toml:1:1: data: format \"plugin\" needs data.plugin, the dataset class to use");
+        "/srv/run/manifest.toml:1:1: data: format \"plugin\" needs data.plugin, the dataset class to use");
   CHECK(error_of("[data]\nvalidation_split = 1.5\n") ==
-        "manifest.toml:2:20: data.validation_split: must be between 0 and 1 (the fraction of the training examples "
+        "/srv/run/manifest.toml:2:20: data.validation_split: must be between 0 and 1 (the fraction of the training examples "
         "that validates)");
   CHECK(error_of("[data]\nvalidation = \"v\"\nvalidation_split = 0.1\n") ==
-        "manifest.toml:3:20: data.validation_split: cannot be used together with data.validation (one validation split "
+        "/srv/run/manifest.toml:3:20: data.validation_split: cannot be used together with data.validation (one validation split "
         "only)");
   CHECK(error_of("[data]\nprefetch = -1\n") ==
-        "manifest.toml:2:12: data.prefetch: must be between 0 (no background thread) and 64");
+        "/srv/run/manifest.toml:2:12: data.prefetch: must be between 0 (no background thread) and 64");
   CHECK(error_of("[data]\nformat = \"csv\"\ntrain = \"t.csv\"\n[data.fields]\nx = { columns = [\"a\", \"b\"], shape = [3] }\n") ==
-        "manifest.toml:5:37: data.fields.x.shape: must hold as many numbers as there are columns (2)");
+        "/srv/run/manifest.toml:5:37: data.fields.x.shape: must hold as many numbers as there are columns (2)");
   CHECK(error_of("[data]\nformat = \"csv\"\ntrain = \"t.csv\"\n[data.dtypes]\nx = \"float16\"\n")
             .find("data.dtypes.x: \"float16\" is not one of") != std::string::npos);
 }
