@@ -145,8 +145,9 @@ class Checkpoint final : public tk::Extension {
     }
   }
 
+  // DiskSaver's save_on_rank = 0: only rank 0 writes and deletes. Every rank keeps the same list (the
+  // observation is the same on every rank), so the state a snapshot holds is the same on every rank.
   void call(tk::Context& ctx) override {
-    if (ctx.rank() != 0) return;  // DiskSaver's save_on_rank = 0
     std::optional<int64_t> global_step;
     if (global_step_ == "iteration") global_step = ctx.iteration();
     else if (global_step_ == "epoch") global_step = ctx.epoch();
@@ -188,15 +189,18 @@ class Checkpoint final : public tk::Extension {
     // objects): like Ignite, which adds state_dict() after updating _saved, it then sees the list with the
     // new file in it (pending_).
     std::string dir = ctx.out_dir();
-    pending_ = plan->after;
-    try {
-      service_.write_now(target_, format_, dir + "/" + filename);
-    } catch (...) {
+    if (ctx.rank() == 0) {
+      pending_ = plan->after;
+      try {
+        service_.write_now(target_, format_, dir + "/" + filename);
+      } catch (...) {
+        pending_.reset();
+        throw;
+      }
       pending_.reset();
-      throw;
     }
-    pending_.reset();
     saved_.apply(*plan);
+    if (ctx.rank() != 0) return;
     for (auto& victim : plan->to_delete) {
       std::string path = dir + "/" + victim;
       if (::unlink(path.c_str()) == 0 || errno == ENOENT) continue;

@@ -6,6 +6,9 @@
 // Writers: "simple" streams the live state from the main thread (write_now, no second copy); the others
 // capture a copy on the main thread and write it in the background (writers.hpp). Background failures are
 // reported by the next call or by finalize, never lost and never a crash.
+//
+// In a run of several ranks, snapshot_mode (modes.hpp) decides who writes: the saver rank alone, one file
+// every rank loads ("distributed"), or every rank its part of a step folder ("sharded", Note [Sharded steps]).
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -23,10 +26,12 @@
 #include <vector>
 
 #include <trainkit/sdk.hpp>
+#include <trainkit/sdk/distributed.hpp>
 #include <trainkit/sdk/snapshot.hpp>
 
 #include "file_list.hpp"
 #include "file_template.hpp"
+#include "modes.hpp"
 #include "writers.hpp"
 
 namespace {
@@ -34,14 +39,9 @@ namespace {
 using snapshot_plugin::FileList;
 using snapshot_plugin::FileTemplate;
 using snapshot_plugin::Job;
+using snapshot_plugin::Mode;
+using snapshot_plugin::StepFolder;
 using snapshot_plugin::WriterKind;
-
-std::string check_mode(const std::string& mode) {
-  if (mode != "default")
-    throw tk::Error(TK_ERR_INVALID, "mode \"", mode,
-                    "\" needs a distributed run (--nproc), which this trainkit does not offer yet; use mode = \"default\"");
-  return mode;
-}
 
 int64_t check_n_retains(int64_t n) {
   if (n == -1 || n >= 1) return n;
@@ -53,9 +53,19 @@ int64_t check_queue_size(int64_t n) {
   throw tk::Error(TK_ERR_INVALID, "queue_size must be at least 1 (each queued snapshot is a copy of the state in memory), got ", n);
 }
 
-int64_t check_saver_rank(int64_t r) {
-  if (r >= 0) return r;
-  throw tk::Error(TK_ERR_INVALID, "saver_rank must be a rank (>= 0), got ", r);
+int64_t check_saver_rank(int64_t r, const tk::Distributed& ranks) {
+  if (r < 0) throw tk::Error(TK_ERR_INVALID, "saver_rank must be a rank (>= 0), got ", r);
+  if (r >= ranks.world_size())
+    throw tk::Error(TK_ERR_INVALID, "saver_rank ", r, " is not a rank of this run (world size ", ranks.world_size(), ")");
+  return r;
+}
+
+// Note [Sharded steps]: the marker must follow every part, so each rank writes its part before the barrier.
+Mode check_mode(Mode mode, WriterKind writer) {
+  if (mode == Mode::sharded && writer != WriterKind::simple)
+    throw tk::Error(TK_ERR_INVALID, "snapshot_mode = \"sharded\" writes each rank's part before the step is marked "
+                    "complete, so it needs writer = \"simple\"");
+  return mode;
 }
 
 using Clock = std::chrono::steady_clock;
@@ -100,9 +110,14 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
              tk::option::boolean("snapshot_on_error", "false", "also write a snapshot when training fails"),
              tk::option::choice("format", "trainkit", {"trainkit", "torch"},
                                 "trainkit (checksummed) or torch (loadable by torch.load)"),
-             tk::option::integer("saver_rank", "0", "the rank that writes the snapshots"),
+             tk::option::integer("saver_rank", "0",
+                                 "the rank that writes (distributed) or marks steps complete (sharded)"),
+             tk::option::choice("snapshot_mode", "default", {"default", "distributed", "sharded"},
+                                "ppe's: default (one process; distributed when there are several ranks), "
+                                "distributed (saver_rank writes, every rank loads) or sharded (every rank "
+                                "writes its part of a step folder)"),
              tk::option::choice("mode", "default", {"default", "distributed", "sharded"},
-                                "default; distributed and sharded need a distributed run (not available yet)")},
+                                "the older name of snapshot_mode; set one of them")},
             /*state_version=*/1};
   }
 
@@ -116,11 +131,13 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
         autoload_(cfg.get_bool("autoload")),
         snapshot_on_error_(cfg.get_bool("snapshot_on_error")),
         format_(cfg.get_choice("format")),
-        saver_rank_(check_saver_rank(cfg.get_int("saver_rank"))),
+        ranks_(host),
+        saver_rank_(check_saver_rank(cfg.get_int("saver_rank"), ranks_)),
+        mode_(check_mode(snapshot_plugin::resolve_mode(cfg.get_choice("snapshot_mode"), cfg.get_choice("mode"),
+                                                       ranks_.world_size()),
+                         writer_kind_)),
         files_(check_n_retains(cfg.get_int("n_retains"))),
-        service_(host) {
-    check_mode(cfg.get_choice("mode"));
-  }
+        service_(host) {}
 
   // Destroyed without finalize (the run was torn down early): every write still ends; a failure can only be
   // logged now.
@@ -132,18 +149,56 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
     }
   }
 
-  void initialize(tk::Context& ctx) override {
-    if (saver_rank_ >= ctx.world_size())
-      throw tk::Error(TK_ERR_INVALID, "saver_rank ", saver_rank_, " is not a rank of this run (world size ",
-                      ctx.world_size(), ")");
-  }
-
+  // The condition reads the observation, which every rank of a run shares (the ranks agree on it after
+  // each update), so every rank takes the same decision and meets the others at the same barriers.
   void call(tk::Context& ctx) override {
-    if (ctx.rank() != saver_rank_) return;
     if (!condition_.empty()) {
       std::optional<double> v = ctx.observation().find(condition_);
       if (!v || *v == 0) return;
     }
+    if (mode_ == Mode::sharded) return write_sharded(ctx);
+    if (ranks_.rank() == saver_rank_) write_as_saver(ctx);
+    if (mode_ == Mode::distributed) ranks_.barrier();  // ppe: every rank waits for the saver's snapshot
+  }
+
+  // Chainer's snapshot_on_error: the condition is not consulted (it is for regular snapshots). ppe #779: only
+  // the saver writes, and without a barrier, since the other ranks may be gone.
+  void on_error(tk::Context& ctx, const char* /*what*/) override {
+    if (!snapshot_on_error_) return;
+    if (mode_ == Mode::sharded) {
+      host().warn("snapshot_on_error writes nothing in sharded mode: a step needs every rank's part");
+      return;
+    }
+    if (ranks_.rank() != saver_rank_) return;
+    if (writer_) writer_->drain();  // the same name may be on its way; background errors wait for finalize
+    write_now(ctx);
+  }
+
+  void finalize(tk::Context&) override {
+    if (writer_) writer_->drain();
+    raise_errors();
+  }
+
+  void visit(tk::StateVisitor& v) override {
+    std::string text;
+    if (v.saving()) text = files_.to_json();
+    if (!v("files", text) || !v.loading()) return;
+    files_.restore(FileList::from_json(text));
+  }
+
+  // Distributed: the saver finds the file and every rank loads it. Sharded: Note [Agreeing on a sharded step].
+  std::string find_resume_point(tk::Context& ctx, bool requested) override {
+    if (!autoload_ && !requested) return "";
+    if (mode_ == Mode::sharded) return find_step(ctx.out_dir());
+    if (mode_ == Mode::single) return find_file(ctx.out_dir());
+    std::string path = ranks_.rank() == saver_rank_ ? find_file(ctx.out_dir()) : "";
+    ranks_.broadcast(path, saver_rank_);
+    return path;
+  }
+
+ private:
+  // The saver's snapshot: streamed now (simple) or captured for a background writer.
+  void write_as_saver(tk::Context& ctx) {
     if (writer_kind_ == WriterKind::simple) {
       write_now(ctx);
       return;
@@ -170,23 +225,28 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
                  seconds(Clock::now() - submit_start));
   }
 
-  // Chainer's snapshot_on_error: the condition is not consulted (it is for regular snapshots).
-  void on_error(tk::Context& ctx, const char* /*what*/) override {
-    if (!snapshot_on_error_ || ctx.rank() != saver_rank_) return;
-    if (writer_) writer_->drain();  // the same name may be on its way; background errors wait for finalize
-    write_now(ctx);
-  }
-
-  void finalize(tk::Context&) override {
-    if (writer_) writer_->drain();
-    raise_errors();
-  }
-
-  void visit(tk::StateVisitor& v) override {
-    std::string text;
-    if (v.saving()) text = files_.to_json();
-    if (!v("files", text) || !v.loading()) return;
-    files_.restore(FileList::from_json(text));
+  // Note [Sharded steps] (modes.hpp).
+  void write_sharded(tk::Context& ctx) {
+    const std::string dir = ctx.out_dir(), name = template_.expand(ctx.epoch(), ctx.iteration());
+    const StepFolder step(dir + "/" + name);
+    const bool saver = ranks_.rank() == saver_rank_;
+    if (saver) {
+      snapshot_plugin::make_step_folder(step);
+      snapshot_plugin::unmark(step);
+    }
+    ranks_.barrier();  // no part goes into a folder still marked complete
+    snapshot_plugin::make_step_folder(step);
+    files_.schedule(name);  // Note [Scheduled names are saved]
+    try {
+      service_.write_now(target_, format_, step.part(ranks_.rank()));
+    } catch (...) {
+      files_.unschedule(name);
+      throw;
+    }
+    ranks_.barrier();  // every part is in place
+    if (saver) snapshot_plugin::mark_complete(step, ctx.iteration(), ranks_.world_size());
+    std::vector<std::string> victims = files_.commit(name);
+    if (saver) retire(dir, victims);
   }
 
   // Note [Choosing the snapshot to resume from] (docs/resume.md): the highest iteration recorded inside
@@ -195,9 +255,7 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
   // verified from the highest number in their names down, and the search stops once the best valid file
   // records a higher iteration than any name left to look at: with every snapshot kept, resuming reads one
   // file, not all of them.
-  std::string find_resume_point(tk::Context& ctx, bool requested) override {
-    if (!autoload_ && !requested) return "";
-    std::string dir = ctx.out_dir();
+  std::string find_file(const std::string& dir) const {
     struct Candidate {
       std::string name;
       int64_t hint;  // the iteration in the name, or INT64_MAX when unknown
@@ -258,7 +316,35 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
     return dir + "/" + best->name;
   }
 
- private:
+  // The complete step folders in dir, newest first, and the part this rank loads from each; the ranks then
+  // agree on one (Note [Agreeing on a sharded step], modes.cpp).
+  std::string find_step(const std::string& dir) const {
+    std::vector<snapshot_plugin::StepCandidate> candidates;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      std::string name = it->path().filename().string();
+      if (!template_.match(name) || !it->is_directory()) continue;
+      StepFolder step(dir + "/" + name);
+      std::optional<snapshot_plugin::Marker> marker = snapshot_plugin::read_marker(step);
+      if (!marker) continue;  // a step some rank never finished: not a snapshot
+      candidates.push_back({name, marker->iteration, step.part(ranks_.rank() % marker->world_size)});
+    }
+    if (ec && ec != std::errc::no_such_file_or_directory) host().warn("cannot list ", dir, ": ", ec.message());
+    std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.iteration, a.name) > std::tie(b.iteration, b.name);
+    });
+    auto loads = [&](const snapshot_plugin::StepCandidate& c) {
+      tk::SnapshotCheck check = service_.verify(c.part);
+      bool fits = check.ok && (check.iteration == c.iteration || (check.iteration < 0 && target_ != "trainer"));
+      if (!fits) host().warn("skipping snapshot step ", c.name, " in ", dir, ": ",
+                             check.ok ? "its part records another iteration than its marker" : check.reason);
+      return fits;
+    };
+    std::string part = snapshot_plugin::agree_on_step(ranks_, static_cast<int>(saver_rank_), candidates, loads);
+    if (part.empty() && ranks_.rank() == saver_rank_) host().info("no complete snapshot step to resume from in ", dir);
+    return part;
+  }
+
   // Streams the live state on the main thread; the file is in place when this returns.
   void write_now(tk::Context& ctx) {
     std::string dir = ctx.out_dir();
@@ -305,10 +391,12 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
     }
   }
 
-  // n_retains: delete what commit let go. A file that cannot be deleted is a warning, not a failed run.
+  // n_retains: delete what commit let go (a sharded step: the whole folder, marker first). A file that cannot
+  // be deleted is a warning, not a failed run.
   void retire(const std::string& dir, const std::vector<std::string>& victims) const {
     for (auto& name : victims) {
-      std::string problem = snapshot_plugin::remove_file(dir, name);
+      std::string problem = mode_ == Mode::sharded ? snapshot_plugin::remove_step(StepFolder(dir + "/" + name))
+                                                   : snapshot_plugin::remove_file(dir, name);
       if (!problem.empty()) host().warn(problem);
     }
   }
@@ -336,7 +424,9 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
   const bool autoload_;
   const bool snapshot_on_error_;
   const std::string format_;
+  const tk::Distributed ranks_;
   const int64_t saver_rank_;
+  const Mode mode_;
   FileList files_;
   const tk::SnapshotService service_;
   std::mutex errors_mutex_;

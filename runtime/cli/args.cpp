@@ -1,6 +1,7 @@
 #include "cli/args.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <iomanip>
 #include <sstream>
 
@@ -62,6 +63,15 @@ const std::vector<OptionSpec>& options() {
        [](Args& a, const std::string&) { a.quiet = true; }},
       {"--verbose", "-v", "", false, false, {"run"}, "print debug messages too",
        [](Args& a, const std::string&) { a.verbose = true; }},
+      {"--nproc", "", "N", false, false, {"run"},
+       "start N ranks of a data-parallel run on this machine (like torchrun --standalone; docs/distributed.md)",
+       [](Args& a, const std::string& v) {
+         char* end = nullptr;
+         long n = std::strtol(v.c_str(), &end, 10);
+         TK_CHECK(!v.empty() && *end == '\0' && n >= 1 && n <= 1024, ConfigError, "--nproc ", v,
+                  ": expected a number of ranks from 1 to 1024");
+         a.nproc = static_cast<int>(n);
+       }},
       {"--dir", "", "DIR", false, true, {"plugins"}, "also load the plugins in DIR",
        [](Args& a, const std::string& v) { a.dirs.push_back(v); }},
       {"--describe", "", "NAME", false, false, {"plugins"}, "document the extension class NAME and its options",
@@ -156,7 +166,8 @@ std::string usage() {
   out << "\n"
          "exit codes: 0 done, 1 training failed, 2 usage/manifest/plugin error (nothing trained),\n"
          "            3 resume refused, 130/143 stopped by SIGINT/SIGTERM\n"
-         "environment: TRAINKIT_PLUGIN_PATH=dir1:dir2 adds plugin folders\n";
+         "environment: TRAINKIT_PLUGIN_PATH=dir1:dir2 adds plugin folders; RANK, WORLD_SIZE, LOCAL_RANK,\n"
+         "             MASTER_ADDR, MASTER_PORT (torchrun's) make `run` one rank of a distributed job\n";
   return out.str();
 }
 
@@ -164,7 +175,9 @@ Args parse_args(int argc, char** argv) {
   Args a;
   std::vector<const OptionSpec*> given;
   bool help_or_version = false;
+  if (argc > 0) a.rank_argv.push_back(argv[0]);
   for (int i = 1; i < argc; ++i) {
+    const int first = i;  // argv[first..i] is this word and the value it takes
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h" || arg == "--version") {
       a.command = arg == "--version" ? "version" : "help";
@@ -192,7 +205,10 @@ Args parse_args(int argc, char** argv) {
       }
       option->store(a, value);
       given.push_back(option);
-    } else if (a.command.empty()) {
+      if (option->name != "--nproc") a.rank_argv.insert(a.rank_argv.end(), argv + first, argv + i + 1);
+      continue;
+    }
+    if (a.command.empty()) {
       const std::vector<std::string> names = command_names();
       TK_CHECK(std::find(names.begin(), names.end(), arg) != names.end(), ConfigError, "unknown command \"", arg,
                "\"", did_you_mean(arg, names), "; see trainkit --help");
@@ -200,6 +216,7 @@ Args parse_args(int argc, char** argv) {
     } else {
       a.positionals.push_back(arg);
     }
+    a.rank_argv.push_back(arg);
   }
   // --help and --version answer whatever else is on the line; with no command main prints the usage.
   if (!help_or_version && !a.command.empty()) check_taken_by(a.command, given);

@@ -25,6 +25,9 @@ struct Args {
   bool json = false;                   // inspect --json
   bool quiet = false;                  // run
   bool verbose = false;                // run
+  int nproc = 0;                       // run --nproc N: start N local ranks (0: not given)
+  // argv without --nproc and its value: the command line each rank of `run --nproc N` runs.
+  std::vector<std::string> rank_argv;
 };
 
 Args parse_args(int argc, char** argv);

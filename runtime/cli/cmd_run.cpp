@@ -3,13 +3,19 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include "cli/commands.h"
 #include "cli/plugin_setup.h"
 #include "core/error.h"
 #include "core/regular_file.h"
 #include "data/plugin_dataset.h"
+#include "distributed/all_or_none.h"
+#include "distributed/fingerprint.h"
+#include "distributed/job_env.h"
+#include "distributed/launcher.h"
 #include "manifest/manifest.h"
+#include "torch/distributed/process_group.h"
 #include "torch/session.h"
 #include "trainer/host_services.h"
 #include "trainer/out_dir.h"
@@ -57,13 +63,29 @@ void report_removed(const std::vector<std::string>& removed, const std::string& 
 }
 
 // Printed instead of "done" when a signal stopped the run: where it stopped and what is there to resume.
-void report_stop(Trainer& trainer, const std::string& out) {
+void report_stop(Trainer& trainer, RunEnd end, const std::string& out) {
   const std::string snapshot = trainer.snapshot_left_by_stop();
   host_log(TK_LOG_INFO, "",
-           str_cat("stopped by ", stop_signal() == SIGINT ? "SIGINT" : "SIGTERM", " at iteration ", trainer.iteration(),
+           str_cat("stopped by ", end == RunEnd::kInterrupted ? "SIGINT" : "SIGTERM", " at iteration ", trainer.iteration(),
                    " after ", trainer.elapsed_time(), " s; ",
                    snapshot.empty() ? "no snapshot to resume from in " + out
                                     : "continue with --resume from " + snapshot));
+}
+
+// `run --nproc N` (docs/distributed.md): this process only launches and waits for the N ranks.
+int launch_ranks(const Args& args, const Manifest& manifest) {
+  TK_CHECK(!distributed::read_job_env(), ConfigError,
+           "--nproc starts its own ranks, but this process is already a rank (RANK/WORLD_SIZE are set): drop --nproc, "
+           "or run it outside torchrun");
+  distributed::LocalLaunch launch;
+  launch.nproc = args.nproc;
+  launch.argv = args.rank_argv;
+  launch.argv[0] = "/proc/self/exe";  // this very trainkit, wherever it was started from
+  // The ranks stop by themselves within the timeout once one fails (they name it); the margin covers a
+  // final snapshot and the error paths.
+  launch.grace_seconds = manifest.distributed.timeout + 60;
+  launch.log = [](const std::string& line) { host_log(TK_LOG_WARNING, "", line); };
+  return distributed::launch_local(launch);
 }
 
 }  // namespace
@@ -80,25 +102,51 @@ int run_command(const Args& args) {
   if (args.resume_path) resume_path = absolute_path(*args.resume_path);
   check_named_files(manifest);
   check_input_files(resume_path, manifest.trainer.init_from);
+  if (args.nproc > 1) return launch_ranks(args, manifest);
 
+  // One rank of a distributed job when torchrun's variables say so (a job of one rank runs as one process).
+  std::optional<distributed::JobEnv> job = distributed::read_job_env();
+  if (job && job->world_size == 1) job.reset();
   HostServices services;
+  std::unique_ptr<ProcessGroup> group;
+  if (job) {
+    set_stop_phase("meeting the other ranks (nothing was trained)");
+    set_program_label(str_cat("trainkit[", job->rank, "]"));
+    services.set_ranks(job->rank, job->world_size, job->local_rank);
+    group = ProcessGroup::join(*job, manifest.distributed,
+                               distributed::run_fingerprint(manifest.text, manifest.overrides, job->world_size));
+  }
+  const bool speaks = !args.quiet && (!job || job->rank == 0);  // one description for the whole job
+
   if (args.quiet) services.set_log_level(TK_LOG_WARNING);
   if (args.verbose) services.set_log_level(TK_LOG_DEBUG);
-  set_stop_phase("loading plugins (nothing was trained)");
   PluginRegistry registry(services.host());
-  load_plugins(registry, plugin_dirs_for(manifest.trainer.plugin_dirs), true);
-  std::vector<PlannedExtension> plan = plan_extensions(manifest, registry);
-
-  OutDirLock lock(manifest.trainer.out);
-  report_removed(remove_orphan_temp_files(lock), manifest.trainer.out);
-  make_out_folders(plan, manifest.trainer.out);
-  set_stop_phase("reading the data and building the model (nothing was trained)");
-  data::Openers openers;
-  openers.plugin = [&](const DataConfig& data) {
-    return data::open_plugin_splits(data, registry, services.host(), manifest.trainer.out);
+  std::vector<PlannedExtension> plan;
+  std::optional<OutDirLock> lock;
+  std::unique_ptr<Session> session;
+  auto set_up = [&] {
+    set_stop_phase("loading plugins (nothing was trained)");
+    load_plugins(registry, plugin_dirs_for(manifest.trainer.plugin_dirs), true);
+    plan = plan_extensions(manifest, registry);
+    // The ranks of a job share out/: rank 0 holds the lock that keeps other runs out, and only the lock's
+    // holder may remove temp files (another rank may be writing its own).
+    if (!job || job->rank == 0) {
+      lock.emplace(manifest.trainer.out);
+      report_removed(remove_orphan_temp_files(*lock), manifest.trainer.out);
+    } else {
+      make_directories(manifest.trainer.out);
+    }
+    make_out_folders(plan, manifest.trainer.out);
+    set_stop_phase("reading the data and building the model (nothing was trained)");
+    data::Openers openers;
+    openers.plugin = [&](const DataConfig& data) {
+      return data::open_plugin_splits(data, registry, services.host(), manifest.trainer.out);
+    };
+    session = make_session(manifest, std::move(openers), group.get());
   };
-  std::unique_ptr<Session> session = make_session(manifest, std::move(openers));
-  if (!args.quiet) host_log(TK_LOG_INFO, "", session->describe());
+  if (group) distributed::all_or_none(*group, "set up", set_up);
+  else set_up();
+  if (speaks) host_log(TK_LOG_INFO, "", session->describe());
 
   RunEnd end;
   {
@@ -106,13 +154,22 @@ int run_command(const Args& args) {
     resume.requested = args.resume;
     if (resume_path) resume.path = *resume_path;
     set_stop_phase("creating the extensions and starting the run (nothing was trained)");
-    Trainer trainer(manifest, std::move(plan), services, std::move(session), resume);
+    Trainer trainer(manifest, std::move(plan), services, std::move(session), resume, group.get());
     end = trainer.run();
-    if (end != RunEnd::kCompleted)
-      report_stop(trainer, manifest.trainer.out);
-    else if (!args.quiet)
-      host_log(TK_LOG_INFO, "", str_cat("done: ", trainer.iteration(), " iterations in ", trainer.elapsed_time(),
-                                        " s; results in ", manifest.trainer.out));
+    // Every rank is done before rank 0, which serves the rendezvous store, may leave.
+    if (group) group->barrier();
+    if (end != RunEnd::kCompleted) {
+      if (speaks) report_stop(trainer, end, manifest.trainer.out);
+    } else if (speaks) {
+      std::string done = str_cat("done: ", trainer.iteration(), " iterations in ", trainer.elapsed_time(),
+                                 " s; results in ", manifest.trainer.out);
+      if (group) {  // what the ranks' communication cost (bench/distributed_bench reads it)
+        const ProcessGroup::GradientTiming& t = group->gradient_timing();
+        done += str_cat("; gradient all-reduce ", t.span_seconds, " s over ", t.steps, " updates, ", t.wait_seconds,
+                        " s of it after backward");
+      }
+      host_log(TK_LOG_INFO, "", done);
+    }
   }
   registry.shutdown();
   switch (end) {

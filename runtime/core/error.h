@@ -71,6 +71,11 @@ class InternalError : public Error {
   explicit InternalError(const std::string& message) : Error(ExitCode::kInternalError, message) {}
 };
 
+// How every line trainkit writes begins: "trainkit", or "trainkit[2]" on rank 2 of a distributed run (so the
+// lines of several ranks sharing a terminal say whose they are). Set once, before any thread starts.
+const std::string& program_label();
+void set_program_label(const std::string& label);
+
 // The CLI's last word on the exception being handled: writes "trainkit: error: <what>" to `err` and returns
 // its exit code; a bug (an InternalError, or an exception that is no std::exception) is written as
 // "trainkit: internal error: ..." and exits kInternalError. Call only inside a catch block.

@@ -33,6 +33,7 @@ void read_root(const OptionValue& root, const std::string& display_path, Manifes
   const OptionValue& data = section("data");
   const OptionValue& optimizer = section("optimizer");
   const OptionValue& loss = section("loss");
+  const OptionValue& distributed = section("distributed");
   const OptionValue* extensions = r.find("extension");
   r.finish();  // a misspelled section first: its keys would otherwise look missing
   read_trainer(trainer, m.dir, m.trainer);
@@ -40,6 +41,7 @@ void read_root(const OptionValue& root, const std::string& display_path, Manifes
   read_data(data, m.dir, m.data);
   read_optimizer(optimizer, m.optimizer);
   read_loss(loss, m.loss);
+  read_distributed(distributed, m.distributed);
   if (extensions) read_extensions(*extensions, m.extensions);
 }
 

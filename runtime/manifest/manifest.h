@@ -127,6 +127,16 @@ struct LossConfig {
   SourcePos pos;
 };
 
+// [distributed]: how the ranks of a data-parallel run talk (docs/distributed.md). Read in every run, used
+// only when the process is one rank of several (torchrun's environment, or `trainkit run --nproc N`).
+struct DistributedConfig {
+  std::string backend = "gloo";         // "gloo" (CPU) | "nccl" (CUDA, where the LibTorch has it)
+  double timeout = 300;                 // seconds a collective, a barrier or the rendezvous may wait
+  double bucket_mb = 25;                // gradient all-reduce bucket size in MiB (DDP's bucket_cap_mb)
+  bool broadcast_buffers = true;        // rank 0's buffers to every rank before each forward (DDP's default)
+  SourcePos pos;
+};
+
 // One [[extension]] table.
 struct ExtensionConfig {
   std::string use;                      // extension class name
@@ -149,6 +159,7 @@ struct Manifest {
   DataConfig data;
   OptimizerConfig optimizer;
   LossConfig loss;
+  DistributedConfig distributed;
   std::vector<ExtensionConfig> extensions;
 };
 

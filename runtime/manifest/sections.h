@@ -18,6 +18,7 @@ void read_model(const OptionValue& table, const std::string& dir, ModelConfig& o
 void read_data(const OptionValue& table, const std::string& dir, DataConfig& out);        // [data]
 void read_optimizer(const OptionValue& table, OptimizerConfig& out);                       // [optimizer]
 void read_loss(const OptionValue& table, LossConfig& out);                                 // [loss]
+void read_distributed(const OptionValue& table, DistributedConfig& out);                   // [distributed]
 void read_extensions(const OptionValue& array, std::vector<ExtensionConfig>& out);        // [[extension]]
 
 // The instance name of each table of the `extension` array, as read_extensions gives them (overrides

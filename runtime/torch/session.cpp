@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "manifest/limits.h"
 #include "torch/device.h"
+#include "torch/distributed/data_parallel.h"
 #include "torch/dlpack_view.h"
 #include "torch/model/model.h"
 #include "torch/optimizer/optimizer.h"
@@ -55,6 +56,14 @@ class Means {
       it->total += value * weight;
       it->weight += weight;
     }
+  }
+  // Every rank's totals and weights added up: the means over all ranks' examples. The ranks report the
+  // same keys in the same order, as they run the same step.
+  void sum_over(DataParallel& parallel) {
+    std::vector<double> values;
+    for (const Sum& s : sums_) values.insert(values.end(), {s.total, s.weight});
+    parallel.sum(values);
+    for (size_t i = 0; i < sums_.size(); ++i) sums_[i] = Sum{sums_[i].key, values[2 * i], values[2 * i + 1]};
   }
   template <class Report>
   void report(Report&& report) const {
@@ -118,7 +127,7 @@ std::unique_ptr<model::Model> build_model(const ModelConfig& config, const std::
 
 class TorchSession final : public Session {
  public:
-  TorchSession(const Manifest& manifest, data::Openers openers);
+  TorchSession(const Manifest& manifest, data::Openers openers, ProcessGroup* group);
 
   // Note [One update, many batches].
   int64_t iterations_per_epoch() const override { return ceil_div(batches_per_epoch(), trainer_.accumulate); }
@@ -145,7 +154,11 @@ class TorchSession final : public Session {
   std::string describe() const override;
 
  private:
-  int64_t batches_per_epoch() const { return ceil_div(data_.train_size(), batch_size_); }
+  // Examples one batch of every rank takes together: Note [One global order, strided by rank] (distributed/shard.h).
+  int64_t global_batch() const { return batch_size_ * (parallel_ ? parallel_->shard().count : 1); }
+  // What the batch just taken moved the epoch's position by (the last batch of an epoch takes what is left).
+  int64_t global_batch_taken() const { return std::min(global_batch(), data_.train_size() - epoch_position_); }
+  int64_t batches_per_epoch() const { return ceil_div(data_.train_size(), global_batch()); }
   int64_t batches_in_next_update() const;
   Batch on_device(const Batch& batch) const;
   void clip_gradients();
@@ -187,6 +200,7 @@ class TorchSession final : public Session {
   // Note [Each session owns its default-generator state] (scopes.h): with the model, the optimizer and the
   // data's epoch order, everything a bit-exact resume restores.
   at::Tensor default_generator_state_;
+  std::unique_ptr<DataParallel> parallel_;  // one rank of a data-parallel run; null when alone
 };
 
 const data::Field& field_named(const TrainData& data, const std::string& name) {
@@ -217,12 +231,14 @@ model::ModelIo model_io(const Manifest& manifest, const TrainData& data) {
 
 // The data is read before the threads are set: reading is single-threaded either way, and a bad data path
 // is reported before anything else is built.
-TorchSession::TorchSession(const Manifest& manifest, data::Openers openers)
+TorchSession::TorchSession(const Manifest& manifest, data::Openers openers, ProcessGroup* group)
     : batch_size_(manifest.data.batch_size),
       eval_batch_size_(manifest.data.eval_batch_size > 0 ? manifest.data.eval_batch_size
                                                          : std::max(manifest.data.batch_size, kEvalBatch)),
       trainer_(manifest.trainer),
-      data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed), manifest.trainer.out, std::move(openers)),
+      // The ranks of a distributed run share out/: rank 0 writes the class maps.
+      data_(manifest.data, static_cast<uint64_t>(manifest.trainer.seed),
+            group == nullptr || group->rank() == 0 ? manifest.trainer.out : std::string(), std::move(openers)),
       device_(resolve_device(manifest.trainer)) {
   // The manifest's bounds (manifest/limits.h), for configs built in code too.
   TK_CHECK(manifest.data.batch_size > 0 && manifest.data.batch_size <= kMaxBatchSize, ConfigError,
@@ -258,6 +274,12 @@ TorchSession::TorchSession(const Manifest& manifest, data::Openers openers)
   }
   host_copies_.resize(2 * parameters_.size());
   optimizer_ = std::make_unique<optimizer::Optimizer>(manifest.optimizer, parameters_);
+  if (group != nullptr) {  // distributed: torch/distributed/data_parallel.h
+    std::vector<at::Tensor> buffers;
+    for (const auto& kv : model_->named_buffers()) buffers.push_back(kv.second);
+    parallel_ = std::make_unique<DataParallel>(*group, parameters_, std::move(buffers));
+    data_.set_shard(parallel_->shard());
+  }
 }
 
 // Note [One update, many batches]
@@ -269,7 +291,7 @@ TorchSession::TorchSession(const Manifest& manifest, data::Openers openers)
 // accumulation. Clipping applies to the summed gradients, once per update. Snapshots are taken between
 // updates, when no gradient is pending, so accumulation adds nothing to the saved state.
 int64_t TorchSession::batches_in_next_update() const {
-  const int64_t left = ceil_div(data_.train_size() - epoch_position_, batch_size_);
+  const int64_t left = ceil_div(data_.train_size() - epoch_position_, global_batch());
   return std::min(trainer_.accumulate, left);
 }
 
@@ -298,14 +320,18 @@ void TorchSession::step(Observation& observation) {
     for (at::Tensor& p : parameters_) p.mutable_grad().reset();
     const int64_t batches = batches_in_next_update();
     Means means;
+    if (parallel_) parallel_->before_forward();
     for (int64_t i = 0; i < batches; ++i) {
       const Batch batch = data_.next_train_batch(batch_size_);
-      epoch_position_ = (epoch_position_ + batch.size) % data_.train_size();
+      epoch_position_ = (epoch_position_ + global_batch_taken()) % data_.train_size();
+      // DDP's no_sync: only the update's last backward averages the gradients it has summed over the ranks.
+      if (parallel_) parallel_->set_synchronizing(i == batches - 1);
       const StepOutput out = step_->train(on_device(batch));
       // One batch: the loss as it is, so a run without accumulation computes exactly what it always did.
       (batches == 1 ? out.loss : out.loss / static_cast<double>(batches)).backward();
       means.add(out.values, 1);
     }
+    if (parallel_) parallel_->after_backward();
     clip_gradients();
     optimizer_->impl().step();
     means.report([&](const std::string& key, double mean) { observation.report("main/" + key, mean); });
@@ -319,11 +345,20 @@ void TorchSession::evaluate(const std::string& split, const std::string& prefix,
   Means means;
   try {
     DefaultGeneratorScope rng(default_generator_state_);
+    if (parallel_) {
+      // Every rank needs a part to report the step's keys (distributed::rank_range): all of them see this.
+      const int64_t ranks = parallel_->shard().count;
+      if (const std::optional<int64_t> n = data_.split_size(split))
+        TK_CHECK(*n >= ranks, ConfigError, "cannot evaluate \"", split, "\" on ", ranks, " ranks: it has only ", *n,
+                 " examples");
+      parallel_->before_evaluate();
+    }
     EvalModeScope eval(*model_);
     torch::NoGradGuard no_grad;
     data_.for_each_batch(split, eval_batch_size_, [&](const Batch& batch) {
       means.add(step_->validate(on_device(batch)).values, static_cast<double>(batch.size));
     });
+    if (parallel_) means.sum_over(*parallel_);  // every rank evaluated its part: together they are the split
   } catch (const c10::Error& e) {
     throw TrainingError(str_cat("evaluating \"", split, "\" failed: ", e.what_without_backtrace()));
   }
@@ -523,6 +558,7 @@ std::string TorchSession::describe() const {
   if (trainer_.clip_grad_norm) text += str_cat(", gradient norm clipped to ", *trainer_.clip_grad_norm, " (p = ", trainer_.clip_norm_type, ")");
   if (trainer_.clip_grad_value) text += str_cat(", gradients clipped to +-", *trainer_.clip_grad_value);
   text += str_cat("; ", data_.describe(), ", batch ", batch_size_);
+  if (parallel_) text += str_cat(" per rank x ", parallel_->shard().count, " ranks");
   if (trainer_.accumulate > 1) text += str_cat(" x ", trainer_.accumulate, " accumulated");
   text += str_cat(", ", iterations_per_epoch(), " iterations per epoch");
   if (trainer_.device != "cpu") text += str_cat("; on ", device_.str());
@@ -531,8 +567,8 @@ std::string TorchSession::describe() const {
 
 }  // namespace
 
-std::unique_ptr<Session> make_session(const Manifest& manifest, data::Openers openers) {
-  return std::make_unique<TorchSession>(manifest, std::move(openers));
+std::unique_ptr<Session> make_session(const Manifest& manifest, data::Openers openers, ProcessGroup* group) {
+  return std::make_unique<TorchSession>(manifest, std::move(openers), group);
 }
 
 }  // namespace trainkit

@@ -23,6 +23,7 @@ namespace trainkit {
 namespace state {
 class Visitor;
 }
+class ProcessGroup;
 
 // Which scopes a state visit covers.
 struct SessionParts {
@@ -36,7 +37,7 @@ class Session {
  public:
   virtual ~Session() = default;
 
-  // ceil(train examples / batch_size): the last partial batch is used.
+  // ceil(train examples / (batch_size * world size)): the last partial batch is used.
   virtual int64_t iterations_per_epoch() const = 0;
   virtual int64_t train_size() const = 0;
 
@@ -88,7 +89,10 @@ class Session {
 
 // Builds the session: sets threads and seeds, reads the data, builds the model and the optimizer.
 // Throws ConfigError for bad data paths, model files or optimizer names. `openers.plugin` opens
-// [data] format = "plugin" (the CLI wires it to the loaded dataset classes).
-std::unique_ptr<Session> make_session(const Manifest& manifest, data::Openers openers = {});
+// [data] format = "plugin" (the CLI wires it to the loaded dataset classes). With a process group the
+// session is one rank of a data-parallel run (torch/distributed/data_parallel.h): batch_size is per rank,
+// an epoch has ceil(train examples / (batch_size * world size)) batches, gradients and evaluation sums are
+// combined over the ranks.
+std::unique_ptr<Session> make_session(const Manifest& manifest, data::Openers openers = {}, ProcessGroup* group = nullptr);
 
 }  // namespace trainkit

@@ -90,10 +90,22 @@ Batch TrainData::to_batch(data::HostBatch host) const {
   return b;
 }
 
+std::vector<int64_t> TrainData::next_rows(dataset::EpochOrder& order, int64_t batch_size) const {
+  const dataset::EpochOrder::Batch batch = order.next_batch(batch_size * shard_.count);
+  if (shard_.whole()) return std::vector<int64_t>(batch.indices, batch.indices + batch.size);
+  // Distributed: Note [One global order, strided by rank] (distributed/shard.h).
+  return distributed::rank_rows(batch.indices, batch.size, order.order().data(), order.size(), shard_);
+}
+
+void TrainData::set_shard(const distributed::Shard& shard) {
+  ahead_.reset();  // it made batches of the old share
+  shard_ = shard;
+}
+
 Batch TrainData::next_train_batch(int64_t batch_size) {
   if (prefetch_ == 0) {
-    const dataset::EpochOrder::Batch rows = order_->next_batch(batch_size);
-    return to_batch(data::collate(*splits_.train, rows.indices, rows.size));
+    const std::vector<int64_t> rows = next_rows(*order_, batch_size);
+    return to_batch(data::collate(*splits_.train, rows.data(), static_cast<int64_t>(rows.size())));
   }
   // Note [Prefetch keeps the consumer's position] (data/prefetch.h).
   if (!ahead_ || ahead_batch_size_ != batch_size) {
@@ -102,17 +114,16 @@ Batch TrainData::next_train_batch(int64_t batch_size) {
     producer_order->set_state(order_->state());
     const data::Source* train = splits_.train.get();
     ahead_ = std::make_unique<data::Prefetcher>(
-        [producer_order, train, batch_size]() -> std::optional<data::HostBatch> {
-          const dataset::EpochOrder::Batch rows = producer_order->next_batch(batch_size);
-          return data::collate(*train, rows.indices, rows.size);
+        [this, producer_order, train, batch_size]() -> std::optional<data::HostBatch> {
+          const std::vector<int64_t> rows = next_rows(*producer_order, batch_size);
+          return data::collate(*train, rows.data(), static_cast<int64_t>(rows.size()));
         },
         static_cast<size_t>(prefetch_));
     ahead_batch_size_ = batch_size;
   }
   std::optional<data::HostBatch> host = ahead_->next();
-  const dataset::EpochOrder::Batch rows = order_->next_batch(batch_size);
-  TK_INTERNAL_ASSERT(host && host->size == rows.size &&
-                     std::equal(rows.indices, rows.indices + rows.size, host->rows.begin()));
+  const std::vector<int64_t> rows = next_rows(*order_, batch_size);
+  TK_INTERNAL_ASSERT(host && host->rows == rows);
   return to_batch(std::move(*host));
 }
 
@@ -130,18 +141,19 @@ const data::Source& TrainData::split_named(const std::string& split) const {
 void TrainData::for_each_batch(const std::string& split_name, int64_t batch_size,
                                const std::function<void(const Batch&)>& fn) const {
   const data::Source& split = split_named(split_name);
-  const int64_t n = split.size();
+  const distributed::Range part = distributed::rank_range(split.size(), shard_);  // all of it when not distributed
   if (prefetch_ == 0) {
-    for (int64_t start = 0; start < n; start += batch_size)
-      fn(to_batch(data::collate_range(split, start, std::min(batch_size, n - start))));
+    for (int64_t start = part.begin; start < part.end; start += batch_size)
+      fn(to_batch(data::collate_range(split, start, std::min(batch_size, part.end - start))));
     return;
   }
-  int64_t next = 0;
+  int64_t next = part.begin;
+  const int64_t end = part.end;
   data::Prefetcher ahead(
-      [&split, &next, n, batch_size]() -> std::optional<data::HostBatch> {
-        if (next >= n) return std::nullopt;
+      [&split, &next, end, batch_size]() -> std::optional<data::HostBatch> {
+        if (next >= end) return std::nullopt;
         const int64_t start = next;
-        next += std::min(batch_size, n - start);
+        next += std::min(batch_size, end - start);
         return data::collate_range(split, start, next - start);
       },
       static_cast<size_t>(prefetch_));

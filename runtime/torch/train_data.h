@@ -25,6 +25,7 @@
 
 #include "data/open.h"
 #include "data/prefetch.h"
+#include "distributed/shard.h"
 #include "manifest/manifest.h"
 #include "state/visitor.h"
 #include "torch/dataset/epoch_order.h"
@@ -60,9 +61,15 @@ class TrainData {
   // 1 + its largest value over every split. ConfigError when the field is missing or not integer.
   int64_t label_classes(const std::string& field = "label") const;
 
+  // This process's share in a data-parallel run (Note [One global order, strided by rank], distributed/shard.h):
+  // a training batch is its part of batch_size * shard.count examples of the global order, and
+  // for_each_batch visits its contiguous part of the split. The saved order stays the global one.
+  void set_shard(const distributed::Shard& shard);
+
   // The next training batch in the epoch order (a new permutation when an epoch begins).
   Batch next_train_batch(int64_t batch_size);
-  // Every example of `split`, in order, in batches of at most batch_size. ConfigError for an unknown split.
+  // Every example of `split` (of this process's share), in order, in batches of at most batch_size.
+  // ConfigError for an unknown split.
   void for_each_batch(const std::string& split, int64_t batch_size, const std::function<void(const Batch&)>& fn) const;
 
   // The epoch order as saved state (`updater/epoch`, `position`, `order`, `order_generator`), and a
@@ -79,6 +86,8 @@ class TrainData {
  private:
   const data::Source& split_named(const std::string& split) const;
   Batch to_batch(data::HostBatch host) const;
+  // This process's rows of the next global training batch that `order` hands out.
+  std::vector<int64_t> next_rows(dataset::EpochOrder& order, int64_t batch_size) const;
 
   data::Splits splits_;
   bool plugin_state_;                  // a dataset plugin: its splits' state is saved with the order
@@ -89,6 +98,7 @@ class TrainData {
   // The producer of training batches and the batch size it makes; dropped when either no longer fits.
   std::unique_ptr<data::Prefetcher> ahead_;
   int64_t ahead_batch_size_ = 0;
+  distributed::Shard shard_;
 };
 
 }  // namespace trainkit

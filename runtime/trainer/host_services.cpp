@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
+#include "distributed/communicator.h"
 #include "plugin/call.h"
 #include "torch/session.h"
 #include "trainer/snapshot_io.h"
@@ -123,6 +126,54 @@ tk_status snapshot_verify(const tk_host*, const char* path, int64_t* iteration, 
   return TK_OK;
 }
 
+// "trainkit.distributed/1": ranks from HostServices, collectives through the attached run's communicator;
+// a run of one process has none, and its collectives have nothing to wait for.
+const HostServices& services_of(const tk_host* host) { return *binding_of(host).services; }
+int32_t dist_rank(const tk_host* host) { return services_of(host).rank(); }
+int32_t dist_world_size(const tk_host* host) { return services_of(host).world_size(); }
+int32_t dist_local_rank(const tk_host* host) { return services_of(host).local_rank(); }
+
+distributed::Communicator* communicator_of(const tk_host* host) {
+  const RunServices* run = run_of(host);
+  return run ? run->communicator : nullptr;
+}
+
+tk_status dist_barrier(const tk_host* host, tk_error* err) {
+  distributed::Communicator* comm = communicator_of(host);
+  if (comm == nullptr) return TK_OK;
+  return guarded(err, TK_ERR_IO, [&] { comm->barrier(); });
+}
+
+tk_status dist_all_reduce(const tk_host* host, double* values, size_t count, int32_t op, tk_error* err) {
+  if (values == nullptr && count > 0) return fail_with(err, TK_ERR_INVALID, "values must not be NULL");
+  if (op != TK_REDUCE_SUM && op != TK_REDUCE_MIN && op != TK_REDUCE_MAX)
+    return fail_with(err, TK_ERR_INVALID, "op must be TK_REDUCE_SUM, TK_REDUCE_MIN or TK_REDUCE_MAX");
+  distributed::Communicator* comm = communicator_of(host);
+  if (comm == nullptr) return TK_OK;
+  using Op = distributed::Communicator::Op;
+  return guarded(err, TK_ERR_IO, [&] {
+    std::vector<double> v(values, values + count);
+    comm->all_reduce(v, op == TK_REDUCE_SUM ? Op::kSum : op == TK_REDUCE_MIN ? Op::kMin : Op::kMax);
+    std::copy(v.begin(), v.end(), values);
+  });
+}
+
+tk_status dist_broadcast(const tk_host* host, char* text, size_t capacity, int32_t root, tk_error* err) {
+  if (text == nullptr || capacity == 0) return fail_with(err, TK_ERR_INVALID, "text must be a buffer of capacity > 0");
+  distributed::Communicator* comm = communicator_of(host);
+  if (root < 0 || root >= (comm ? comm->world_size() : 1))
+    return fail_with(err, TK_ERR_INVALID, str_cat("root ", root, " is not a rank of this run").c_str());
+  if (comm == nullptr) return TK_OK;
+  std::string value = comm->rank() == root ? std::string(text, ::strnlen(text, capacity)) : std::string();
+  tk_status status = guarded(err, TK_ERR_IO, [&] { comm->broadcast(value, root); });
+  if (status != TK_OK) return status;
+  if (value.size() >= capacity)
+    return fail_with(err, TK_ERR_INVALID,
+                     str_cat("rank ", root, "'s text has ", value.size(), " bytes; the buffer holds ", capacity - 1).c_str());
+  std::memcpy(text, value.c_str(), value.size() + 1);
+  return TK_OK;
+}
+
 const tk_log_service kLogService = {sizeof(tk_log_service), &log_message};
 const tk_observation_service kObservationService = {sizeof(tk_observation_service), &report};
 const tk_optimizer_service kOptimizerService = {sizeof(tk_optimizer_service), &optimizer_name,
@@ -132,6 +183,9 @@ const tk_evaluation_service kEvaluationService = {sizeof(tk_evaluation_service),
 const tk_model_service kModelService = {sizeof(tk_model_service), &parameter_count, &parameter, &gradient};
 const tk_snapshot_service kSnapshotService = {sizeof(tk_snapshot_service), &snapshot_capture, &snapshot_write,
                                               &snapshot_release, &snapshot_write_now, &snapshot_verify};
+const tk_distributed_service kDistributedService = {sizeof(tk_distributed_service), &dist_rank, &dist_world_size,
+                                                    &dist_local_rank, &dist_barrier, &dist_all_reduce,
+                                                    &dist_broadcast};
 
 const void* get_service(const tk_host*, const char* id) {
   if (id == nullptr) return nullptr;
@@ -141,6 +195,7 @@ const void* get_service(const tk_host*, const char* id) {
   if (std::strcmp(id, TK_SERVICE_EVALUATION) == 0) return &kEvaluationService;
   if (std::strcmp(id, TK_SERVICE_MODEL) == 0) return &kModelService;
   if (std::strcmp(id, TK_SERVICE_SNAPSHOT) == 0) return &kSnapshotService;
+  if (std::strcmp(id, TK_SERVICE_DISTRIBUTED) == 0) return &kDistributedService;
   return nullptr;
 }
 
@@ -163,10 +218,17 @@ InstanceHost::InstanceHost(HostServices& services, std::string instance)
   services.fill_host(host_, binding_);
 }
 
+void HostServices::set_ranks(int rank, int world_size, int local_rank) {
+  rank_ = rank;
+  world_size_ = world_size;
+  local_rank_ = local_rank;
+}
+
 void host_log(int32_t level, const std::string& source, const std::string& message) {
   const char* label = level >= TK_LOG_ERROR ? "error: " : level == TK_LOG_WARNING ? "warning: " : "";
-  std::string line = source.empty() ? str_cat("trainkit: ", label, message, "\n")
-                                    : str_cat("trainkit: [", source, "] ", label, message, "\n");
+  const std::string who = program_label() + ": ";
+  std::string line = source.empty() ? str_cat(who, label, message, "\n")
+                                    : str_cat(who, "[", source, "] ", label, message, "\n");
   const char* p = line.data();
   size_t left = line.size();
   while (left > 0) {

@@ -23,12 +23,16 @@ namespace trainkit {
 class Session;
 class Observation;
 class SnapshotMaker;
+namespace distributed {
+class Communicator;
+}
 
 // What the training services reach while a run is attached (snapshots: once the run's state exists).
 struct RunServices {
   Session* session = nullptr;
   Observation* observation = nullptr;  // this iteration's; plugins report into it
   SnapshotMaker* snapshots = nullptr;
+  distributed::Communicator* communicator = nullptr;  // the other ranks; null when the run is one process
 };
 
 class HostServices;
@@ -60,11 +64,19 @@ class HostServices {
   // A tk_host like host() whose log lines name `binding`'s instance (Note [One tk_host per instance]).
   void fill_host(tk_host& host, const HostBinding& binding) const;
 
+  // This process's place in a distributed run, for "trainkit.distributed/1"; set before any plugin loads and
+  // fixed after (rank 0 of 1 by default). [set: main thread, before plugins; read: any thread]
+  void set_ranks(int rank, int world_size, int local_rank);
+  int rank() const { return rank_; }
+  int world_size() const { return world_size_; }
+  int local_rank() const { return local_rank_; }
+
  private:
   HostBinding binding_;
   tk_host host_{};
   RunServices run_;
   std::atomic<int32_t> log_level_{TK_LOG_INFO};
+  int rank_ = 0, world_size_ = 1, local_rank_ = 0;
 };
 
 // Use to give one extension instance its own tk_host; must outlive every use of it by the plugin.
@@ -80,8 +92,9 @@ class InstanceHost {
   tk_host host_{};
 };
 
-// The host's own log line format, shared with plugin log calls: "trainkit: [name] warning: message".
-// One write per line, so lines from several threads never interleave. [any thread]
+// The host's own log line format, shared with plugin log calls: "trainkit: [name] warning: message", or
+// "trainkit[2]: ..." on rank 2 of a distributed run (core/error.h program_label). One write per line, so
+// lines from several threads and ranks never interleave. [any thread]
 void host_log(int32_t level, const std::string& source, const std::string& message);
 
 }  // namespace trainkit

@@ -21,6 +21,11 @@ int64_t Progress::max_iteration() const {
 }
 
 double Progress::elapsed_time() const {
+  if (clock_running_ && shared_time_) return *shared_time_;
+  return own_elapsed_time();
+}
+
+double Progress::own_elapsed_time() const {
   if (!clock_running_) return elapsed_before_run_;
   std::chrono::duration<double> d = std::chrono::steady_clock::now() - run_start_;
   return elapsed_before_run_ + d.count();
@@ -34,6 +39,7 @@ void Progress::start_clock() {
 void Progress::stop_clock() {
   elapsed_before_run_ = elapsed_time();
   clock_running_ = false;
+  shared_time_.reset();
 }
 
 TriggerContext Progress::trigger_context(const Observation* observation) const {

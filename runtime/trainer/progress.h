@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "manifest/manifest.h"
@@ -43,6 +44,11 @@ class Progress {
   double elapsed_time() const;
   void start_clock();
   void stop_clock();
+  // A distributed run's agreed time (Note [One agreement per iteration], distributed/iteration_sync.h):
+  // while the clock runs, elapsed_time() answers `seconds` until the next call, on every rank alike.
+  void share_time(double seconds) { shared_time_ = seconds; }
+  // This process's own clock, whatever time is shared: what rank 0 offers for the agreement.
+  double own_elapsed_time() const;
 
   bool stop_fired() const { return stop_fired_; }
   void evaluate_stop(const TriggerContext& ctx) { stop_fired_ = (*stop_trigger_)(ctx); }
@@ -65,6 +71,7 @@ class Progress {
   double elapsed_before_run_ = 0;  // accumulated by earlier runs of the same training (resume)
   std::chrono::steady_clock::time_point run_start_;
   bool clock_running_ = false;
+  std::optional<double> shared_time_;
 };
 
 }  // namespace trainkit

@@ -8,8 +8,9 @@
 
 namespace trainkit {
 
-RunState::RunState(const Manifest& manifest, Progress& progress, Session& session, std::vector<ExtensionSlot> slots)
-    : manifest_(manifest), progress_(progress), session_(session), slots_(std::move(slots)) {}
+RunState::RunState(const Manifest& manifest, Progress& progress, Session& session, std::vector<ExtensionSlot> slots,
+                   int world_size)
+    : manifest_(manifest), progress_(progress), session_(session), slots_(std::move(slots)), world_size_(world_size) {}
 
 void RunState::save_meta(state::Visitor& v, const std::string& target) const {
   v.scope("meta", [&] {
@@ -22,6 +23,8 @@ void RunState::save_meta(state::Visitor& v, const std::string& target) const {
     v.value("target", t);
     v.value("manifest", text);
     v.value("extensions", plugins);
+    int64_t ranks = world_size_;
+    v.value("world_size", ranks);
   });
 }
 
@@ -42,6 +45,14 @@ void RunState::load(const state::MemoryTree& tree, const std::string& snapshot_p
            "\"); resume needs a target = \"trainer\" snapshot (use --init-from to start from its weights)");
   check_resume_compatible(tree, slots_, snapshot_path);
 
+  // Note [One global order, strided by rank] (distributed/shard.h): the weights, the optimizer and the counters
+  // do not depend on the world size; which examples each rank takes next does.
+  const int64_t* saved_ranks = state::find_leaf<int64_t>(tree, "meta/world_size");
+  const int64_t ranks_then = saved_ranks ? *saved_ranks : 1;
+  if (ranks_then != world_size_)
+    host_log(TK_LOG_WARNING, "", str_cat("resuming a run of ", ranks_then, " rank(s) with ", world_size_,
+                                         ": model, optimizer and counters load exactly; the data order does not "
+                                         "(the global batch and each rank's share of the epoch change)"));
   state::MemoryLoader loader(tree);
   loader.scope("trainer", [&] { progress_.load(loader, snapshot_path); });
   session_.visit(loader);

@@ -5,6 +5,7 @@
 //   state.load(tree, "out/snapshot_iter_9"); // ResumeError (nothing restored) when it does not fit
 //
 //   meta/{trainkit_version, target, manifest, extensions}   what wrote it (not read back)
+//   meta/world_size                                         ranks of the run that wrote it (read on resume)
 //   trainer/...                                             Progress: counters, elapsed time, stop trigger
 //   model/, optimizer/, updater/                            the Session
 //   extensions/<instance>/...                               extension_state.h; carried forward when absent
@@ -25,7 +26,9 @@ namespace trainkit {
 // Use as the one place that knows which part of the run lives where in the state tree.
 class RunState {
  public:
-  RunState(const Manifest& manifest, Progress& progress, Session& session, std::vector<ExtensionSlot> slots);
+  // world_size: the ranks of this run, saved in meta/ and compared on resume (1 for one process).
+  RunState(const Manifest& manifest, Progress& progress, Session& session, std::vector<ExtensionSlot> slots,
+           int world_size = 1);
 
   // The parts of `target` ("trainer" = everything; parse_target in snapshot_io.h) into a saving visitor.
   void save(state::Visitor& saver, const std::string& target);
@@ -41,6 +44,7 @@ class RunState {
   Progress& progress_;
   Session& session_;
   std::vector<ExtensionSlot> slots_;
+  int world_size_;
   state::MemoryTree carried_;  // Note [Resume across plugin sets]: extensions/<name>/ of absent instances
 };
 

@@ -5,26 +5,30 @@
 #include <optional>
 
 #include "core/error.h"
+#include "distributed/all_or_none.h"
+#include "distributed/step_folder.h"
 #include "trainer/init_from.h"
 #include "trainer/signals.h"
 
 namespace trainkit {
 
 Trainer::Trainer(const Manifest& manifest, std::vector<PlannedExtension> plan, HostServices& services,
-                 std::unique_ptr<Session> session, ResumeRequest resume)
+                 std::unique_ptr<Session> session, ResumeRequest resume, distributed::Communicator* comm)
     : manifest_(manifest),
       services_(services),
       session_(std::move(session)),
       progress_(manifest.trainer, session_->iterations_per_epoch()),
-      resume_(std::move(resume)) {
-  services_.attach(RunServices{session_.get(), &observation_, nullptr});  // plugins may ask in create
+      resume_(std::move(resume)),
+      comm_(comm) {
+  if (comm_) sync_.emplace(*comm_);
+  services_.attach(RunServices{session_.get(), &observation_, nullptr, comm_});  // plugins may ask in create
   for (auto& p : plan) extensions_.push_back(std::make_unique<ExtensionInstance>(std::move(p), services_));
   build_schedule();
   std::vector<ExtensionSlot> slots;
   for (size_t i = 0; i < extensions_.size(); ++i) slots.push_back({extensions_[i].get(), &scheduler_.trigger(i)});
-  run_state_ = std::make_unique<RunState>(manifest_, progress_, *session_, std::move(slots));
+  run_state_ = std::make_unique<RunState>(manifest_, progress_, *session_, std::move(slots), comm_ ? comm_->world_size() : 1);
   snapshot_maker_ = std::make_unique<SnapshotMaker>(*run_state_);
-  services_.attach(RunServices{session_.get(), &observation_, snapshot_maker_.get()});
+  services_.attach(RunServices{session_.get(), &observation_, snapshot_maker_.get(), comm_});
 }
 
 Trainer::~Trainer() {
@@ -73,8 +77,8 @@ tk_context Trainer::context_for(ExtensionInstance* ext, bool in_iteration) {
     summary_view_.reset(&summary_means_);
     c.summary = summary_view_.raw();
   }
-  c.rank = 0;
-  c.world_size = 1;
+  c.rank = comm_ ? comm_->rank() : 0;
+  c.world_size = comm_ ? comm_->world_size() : 1;
   return c;
 }
 
@@ -88,6 +92,7 @@ void Trainer::call_extension(ExtensionInstance& ext) {
 void Trainer::start() {
   std::string path = choose_resume_source(resume_, in_priority_order(),
                                           [this](ExtensionInstance& e) { return context_for(&e, false); });
+  if (!path.empty()) path = distributed::part_to_load(path, comm_ ? comm_->rank() : 0);  // a sharded step folder
   if (!path.empty()) {
     std::string format = resume_from(path, *run_state_);
     resumed_from_ = path;
@@ -97,6 +102,18 @@ void Trainer::start() {
   if (resume_.requested) host_log(TK_LOG_INFO, "", "no snapshot to resume from; starting from scratch");
   if (!manifest_.trainer.init_from.empty())
     init_model_from(manifest_.trainer, *session_);
+}
+
+// Note [Ranks start together]: every rank resumes from the same iteration or none trains. A rank that
+// cannot load its snapshot still meets the others, so they all stop with its refusal's exit code instead
+// of waiting for it in the first update.
+void Trainer::start_together() {
+  distributed::all_or_none(*comm_, "resume", [this] { start(); });
+  std::vector<double> lowest{static_cast<double>(progress_.iteration())}, highest = lowest;
+  comm_->all_reduce(lowest, distributed::Communicator::Op::kMin);
+  comm_->all_reduce(highest, distributed::Communicator::Op::kMax);
+  TK_CHECK(lowest[0] == highest[0], ResumeError, "the ranks resumed from different iterations (", lowest[0], " to ",
+           highest[0], "): every rank must load the same step (--resume PATH must name the same snapshot on every rank)");
 }
 
 void Trainer::initialize_extensions() {
@@ -111,7 +128,7 @@ void Trainer::initialize_extensions() {
 void Trainer::run_iterations() {
   if (resumed_from_.empty()) progress_.evaluate_stop(progress_.trigger_context(&observation_));  // before any update
   while (!progress_.stop_fired()) {
-    if (stop_requested()) {
+    if (stop_cause() != 0) {
       acknowledge_stop();
       call_on_stop();
       return;
@@ -119,16 +136,25 @@ void Trainer::run_iterations() {
     note_iteration(progress_.iteration());
     observation_.clear();
     session_->step(observation_);
+    if (sync_) {  // Note [One agreement per iteration]
+      distributed::Agreement agreed = sync_->after_step(observation_, stop_signal(), progress_.own_elapsed_time());
+      progress_.share_time(agreed.elapsed_time);
+      agreed_signal_ = agreed.signal;
+    }
     progress_.advance();
     scheduler_.run_iteration(progress_.trigger_context(&observation_),
                              [this] { progress_.evaluate_stop(progress_.trigger_context(&observation_)); });
   }
 }
 
+// The signal that stops the run: this process's, or in a distributed run the one the ranks agreed on.
+int Trainer::stop_cause() const { return comm_ ? agreed_signal_ : (stop_requested() ? stop_signal() : 0); }
+
 // Note [Stopping on a signal] (signals.h): until the loop starts, a signal ends the process at once; from
 // the first iteration to the last finalize it is taken between iterations.
 RunEnd Trainer::run() {
-  start();
+  if (comm_) start_together();
+  else start();
   progress_.start_clock();
   std::optional<DeferredStop> deferred;
   try {
@@ -143,7 +169,7 @@ RunEnd Trainer::run() {
   }
   finalize_extensions(/*already_failing=*/false);
   progress_.stop_clock();
-  switch (stop_signal()) {
+  switch (stop_cause()) {
     case SIGINT: return RunEnd::kInterrupted;
     case SIGTERM: return RunEnd::kTerminated;
     default: return RunEnd::kCompleted;
@@ -166,6 +192,7 @@ std::string Trainer::snapshot_left_by_stop() {
 // Chainer's error path: on_error to every instance (their failures are reported, never replace the
 // original error), then finalize to every instance.
 void Trainer::handle_error(const std::string& what) {
+  if (comm_) comm_->abandon(what);  // the other ranks name this one, and no collective here waits for them
   for (ExtensionInstance* e : in_priority_order()) {
     std::string failure = e->on_error(context_for(e, false), what);
     if (!failure.empty()) host_log(TK_LOG_ERROR, "", failure);

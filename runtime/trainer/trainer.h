@@ -3,6 +3,10 @@
 //   Trainer trainer(manifest, std::move(plan), services, make_session(manifest), resume);
 //   trainer.run();     // TrainingError when a step or an extension fails; returns how the run ended
 //
+// In a distributed run (a Communicator given) every rank runs this same loop: the ranks agree after each
+// update (Note [One agreement per iteration], distributed/iteration_sync.h) and start from the same point
+// (Note [Ranks start together], trainer.cpp), so every trigger fires on every rank alike.
+//
 // Each iteration: clear the observation, one update, then every extension whose trigger fires, in
 // descending priority (Chainer), snapshot-priority ones after all triggers were evaluated (ppe).
 // Where the state lives is run_state.h, how a run starts resume.h and init_from.h, what the snapshot
@@ -10,9 +14,12 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "distributed/communicator.h"
+#include "distributed/iteration_sync.h"
 #include "manifest/manifest.h"
 #include "scheduler/scheduler.h"
 #include "torch/session.h"
@@ -33,8 +40,9 @@ enum class RunEnd { kCompleted, kInterrupted, kTerminated };
 // Use once per process run: construct, run, destroy.
 class Trainer final {
  public:
+  // `comm`: the job's ranks in a distributed run (outlives the trainer), null for a run of one process.
   Trainer(const Manifest& manifest, std::vector<PlannedExtension> plan, HostServices& services,
-          std::unique_ptr<Session> session, ResumeRequest resume = {});
+          std::unique_ptr<Session> session, ResumeRequest resume = {}, distributed::Communicator* comm = nullptr);
   ~Trainer();
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
@@ -54,6 +62,8 @@ class Trainer final {
  private:
   void build_schedule();
   void start();
+  void start_together();
+  int stop_cause() const;
   void initialize_extensions();
   void run_iterations();
   void call_on_stop();
@@ -74,6 +84,9 @@ class Trainer final {
   Observation observation_;
   ResumeRequest resume_;
   std::string resumed_from_;
+  distributed::Communicator* comm_;
+  std::optional<distributed::IterationSync> sync_;  // distributed runs only
+  int agreed_signal_ = 0;                           // the last agreement's (distributed runs only)
 
   PairsView observation_view_;
   PairsView summary_view_;

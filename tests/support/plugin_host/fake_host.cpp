@@ -92,11 +92,24 @@ const tk_evaluation_service kEvaluation = {
       return TK_OK;
     }};
 
+const tk_distributed_service kDistributed = {
+    sizeof(tk_distributed_service),
+    [](const tk_host* h) -> int32_t { return fake(h).rank; },
+    [](const tk_host* h) -> int32_t { return fake(h).world_size; },
+    [](const tk_host* h) -> int32_t { return fake(h).rank; },
+    [](const tk_host* h, tk_error*) -> tk_status {
+      ++fake(h).barriers;
+      return TK_OK;
+    },
+    [](const tk_host*, double*, size_t, int32_t, tk_error*) -> tk_status { return TK_OK; },
+    [](const tk_host*, char*, size_t, int32_t, tk_error*) -> tk_status { return TK_OK; }};
+
 const void* get_service(const tk_host*, const char* id) {
   if (std::strcmp(id, TK_SERVICE_LOG) == 0) return &kLog;
   if (std::strcmp(id, TK_SERVICE_OBSERVATION) == 0) return &kObservation;
   if (std::strcmp(id, TK_SERVICE_OPTIMIZER) == 0) return &kOptimizer;
   if (std::strcmp(id, TK_SERVICE_EVALUATION) == 0) return &kEvaluation;
+  if (std::strcmp(id, TK_SERVICE_DISTRIBUTED) == 0) return &kDistributed;
   return nullptr;
 }
 

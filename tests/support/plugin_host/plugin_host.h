@@ -71,6 +71,10 @@ class FakeHost {
   std::vector<Evaluation> evaluations;  // each evaluate() call
   double eval_loss = 0.25, eval_accuracy = 0.875;
   std::string eval_failure;             // non-empty: evaluate() fails with this message
+  // "trainkit.distributed/1": this host plays rank `rank` of `world_size`. The collectives see no other rank:
+  // barriers are counted, all-reduces leave values as they are, broadcasts keep the text.
+  int rank = 0, world_size = 1;
+  int barriers = 0;
 
  protected:
   // For derived hosts: makes `own` the tk_host's service lookup and returns FakeHost's, to which `own`

@@ -526,11 +526,14 @@ TEST_CASE("checkpoint: a NaN score saves nothing and says so") {
   CHECK(run.files() == Strings{"model_0.5000.tkpt"});
 }
 
-TEST_CASE("checkpoint: only rank 0 writes") {
-  Run run;
-  run.ctx.world_size = 2;
-  run.ctx.rank = 1;
-  run.step(1);
-  CHECK(run.files().empty());
-  CHECK(run.host.snapshots.written.empty());
+TEST_CASE("checkpoint: only rank 0 writes; every rank keeps the same list") {
+  Run rank0, rank1;
+  rank1.ctx.world_size = rank0.ctx.world_size = 2;
+  rank1.ctx.rank = 1;
+  rank0.step(1);
+  rank1.step(1);
+  CHECK(rank1.files().empty());
+  CHECK(rank1.host.snapshots.written.empty());
+  CHECK(rank0.files() == Strings{"model_1.tkpt"});
+  CHECK(rank1.saved_state() == rank0.saved_state());
 }

@@ -67,7 +67,7 @@ TEST_CASE("an option the command does not take is an error naming both", "[cli][
         "--set is not an option of `trainkit inspect` (it takes --json); see trainkit --help");
   CHECK(error_of({"--json", "run", "m.toml"}) ==
         "--json is not an option of `trainkit run` (it takes --set, --out, --resume, --init-from, --quiet, "
-        "--verbose); see trainkit --help");
+        "--verbose, --nproc); see trainkit --help");
   CHECK_THAT(error_of({"validate", "m.toml", "-q"}), Contains("--quiet is not an option of `trainkit validate`"));
   CHECK_THAT(error_of({"plugins", "--out", "x"}), Contains("--out is not an option of `trainkit plugins`"));
 }

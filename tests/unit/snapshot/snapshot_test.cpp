@@ -27,8 +27,11 @@ const Strings kAllWriters = {"simple", "thread", "process", "thread_queue", "pro
 
 // One snapshot extension in a fresh out/ folder, driven like the trainer drives it.
 struct Run {
-  explicit Run(Options options = {}) : plugin("snapshot", host) {
+  // rank of world_size: what the fake "trainkit.distributed/1" tells the instance (and the context says).
+  explicit Run(Options options = {}, int rank = 0, int world_size = 1) : plugin("snapshot", host) {
     ctx.out_dir = dir.path();
+    host.rank = ctx.rank = rank;
+    host.world_size = ctx.world_size = world_size;
     ext = std::make_unique<Instance>(plugin, host, "snapshot", options);
   }
   // The trainer reached iteration `it` and the trigger fired; training then goes on (live state changes).
@@ -96,9 +99,13 @@ TEST_CASE("snapshot: refuses bad option values at create with the valid ones lis
              Contains("\"simple\", \"thread\", \"process\", \"thread_queue\" or \"process_queue\", got \"threads\""));
   CHECK_THAT(refused({{"target", std::string("optimizer")}}), Contains("target must be one of \"trainer\", \"model\""));
   CHECK_THAT(refused({{"format", std::string("npz")}}), Contains("format must be one of \"trainkit\", \"torch\""));
-  CHECK_THAT(refused({{"mode", std::string("sharded")}}), Contains("mode \"sharded\" needs a distributed run (--nproc)"));
-  CHECK_THAT(refused({{"mode", std::string("distributed")}}), Contains("mode \"distributed\" needs a distributed run (--nproc)"));
   CHECK_THAT(refused({{"mode", std::string("single")}}), Contains("\"default\", \"distributed\", \"sharded\""));
+  CHECK_THAT(refused({{"snapshot_mode", std::string("sharded")}, {"writer", std::string("thread")}}),
+             Contains("snapshot_mode = \"sharded\" writes each rank's part before the step is marked complete, so it "
+                      "needs writer = \"simple\""));
+  CHECK_THAT(refused({{"snapshot_mode", std::string("sharded")}, {"mode", std::string("distributed")}}),
+             Contains("snapshot_mode = \"sharded\" and mode = \"distributed\" disagree"));
+  CHECK_THAT(refused({{"saver_rank", int64_t{1}}}), Contains("saver_rank 1 is not a rank of this run (world size 1)"));
   CHECK_THAT(refused({{"n_retains", int64_t{0}}}), Contains("n_retains must be -1 (keep every snapshot) or at least 1, got 0"));
   CHECK_THAT(refused({{"n_retains", int64_t{-2}}}), Contains("got -2"));
   CHECK_THAT(refused({{"queue_size", int64_t{0}}}), Contains("queue_size must be at least 1"));
@@ -514,29 +521,83 @@ TEST_CASE("snapshot: destroying the instance without finalize still waits for th
 
 // ---- ranks -----------------------------------------------------------------------------------------
 
-TEST_CASE("snapshot: only saver_rank writes") {
+TEST_CASE("snapshot: in a run of several ranks only saver_rank writes, and every rank waits for it") {
   SECTION("another rank writes nothing") {
-    Run run;
-    run.ctx.world_size = 2;
-    run.ctx.rank = 1;
+    Run run({}, /*rank=*/1, /*world_size=*/2);
     run.ext->initialize(run.ctx);
     run.step(1);
     run.ext->finalize(run.ctx);
     CHECK(run.files().empty());
+    CHECK(run.host.barriers == 1);  // default mode with several ranks is distributed: a barrier per snapshot
   }
   SECTION("saver_rank = 1 writes on rank 1") {
-    Run run({{"saver_rank", int64_t{1}}});
-    run.ctx.world_size = 2;
-    run.ctx.rank = 1;
+    Run run({{"saver_rank", int64_t{1}}}, 1, 2);
     run.ext->initialize(run.ctx);
     run.step(1);
     run.ext->finalize(run.ctx);
     CHECK(run.files() == Strings{"snapshot_iter_1"});
+    CHECK(run.host.barriers == 1);
   }
-  SECTION("a saver_rank outside the run is refused at initialize") {
-    Run run({{"saver_rank", int64_t{1}}});
-    auto r = run.ext->try_initialize(run.ctx);
-    CHECK(r.first == TK_ERR_INVALID);
-    CHECK_THAT(r.second, Contains("saver_rank 1 is not a rank of this run (world size 1)"));
+  SECTION("one process: no barrier") {
+    Run run;
+    run.step(1);
+    CHECK(run.host.barriers == 0);
   }
+  SECTION("snapshot_on_error: only the saver writes, without a barrier") {
+    Run on_saver({{"snapshot_on_error", true}}, 0, 2), elsewhere({{"snapshot_on_error", true}}, 1, 2);
+    on_saver.ctx.iteration = elsewhere.ctx.iteration = 7;
+    on_saver.ext->on_error(on_saver.ctx, "boom");
+    elsewhere.ext->on_error(elsewhere.ctx, "boom");
+    CHECK(on_saver.files() == Strings{"snapshot_iter_7"});
+    CHECK(elsewhere.files().empty());
+    CHECK(on_saver.host.barriers + elsewhere.host.barriers == 0);
+  }
+}
+
+// ---- sharded: Note [Sharded steps] ----------------------------------------------------------------------
+
+TEST_CASE("snapshot: sharded mode writes this rank's part into the step folder; the saver marks it complete") {
+  SECTION("the saver") {
+    Run run({{"snapshot_mode", std::string("sharded")}});
+    run.step(4);
+    CHECK(run.files() == Strings{"snapshot_iter_4"});
+    CHECK(list_dir(run.file("snapshot_iter_4"), true) == Strings{"complete", "rank_0"});
+    CHECK(read_file(run.file("snapshot_iter_4/rank_0")) == content(4));
+    CHECK(read_file(run.file("snapshot_iter_4/complete")) == "{\"iteration\":4,\"world_size\":1}\n");
+    CHECK(run.host.barriers == 2);  // after unmarking, after every part
+  }
+  SECTION("another rank: its part only") {
+    Run run({{"snapshot_mode", std::string("sharded")}}, 1, 2);
+    run.step(4);
+    CHECK(list_dir(run.file("snapshot_iter_4"), true) == Strings{"rank_1"});
+    CHECK(run.host.barriers == 2);
+  }
+  SECTION("a folder rewritten under a fixed name loses its old marker before any part is written") {
+    Run run({{"snapshot_mode", std::string("sharded")}, {"filename", std::string("latest")}});
+    run.step(4);
+    bool marked_while_writing = true;
+    run.host.snapshots.while_writing = [&] { marked_while_writing = file_exists(run.file("latest/complete")); };
+    run.step(8);
+    CHECK_FALSE(marked_while_writing);
+    CHECK(read_file(run.file("latest/complete")) == "{\"iteration\":8,\"world_size\":1}\n");
+  }
+}
+
+TEST_CASE("snapshot: sharded retention deletes whole step folders, only on the saver") {
+  Run run({{"snapshot_mode", std::string("sharded")}, {"n_retains", int64_t{2}}});
+  for (int64_t it : {1, 2, 3}) run.step(it);
+  CHECK(run.files() == Strings{"snapshot_iter_2", "snapshot_iter_3"});
+  Run other({{"snapshot_mode", std::string("sharded")}, {"n_retains", int64_t{1}}}, 1, 2);
+  for (int64_t it : {1, 2}) other.step(it);
+  CHECK(other.files() == Strings{"snapshot_iter_1", "snapshot_iter_2"});
+}
+
+TEST_CASE("snapshot: sharded autoload takes the newest step whose marker exists and whose part verifies") {
+  Run run({{"snapshot_mode", std::string("sharded")}, {"autoload", true}});
+  for (int64_t it : {4, 8, 12}) run.step(it);
+  std::filesystem::remove(run.file("snapshot_iter_12/complete"));  // a step some rank never finished
+  run.host.snapshots.fail_verify["rank_0"] = "checksum mismatch (fake)";
+  CHECK(run.ext->find_resume_point(run.ctx, false).empty());
+  run.host.snapshots.fail_verify.clear();
+  CHECK(run.ext->find_resume_point(run.ctx, false) == run.file("snapshot_iter_8/rank_0"));
 }

@@ -123,6 +123,35 @@ typedef struct tk_snapshot_service {
   tk_status (*verify)(const tk_host *host, const char *path, int64_t *iteration, tk_error *err);
 } tk_snapshot_service;
 
+/* ---- "trainkit.distributed/1" (1.2): the ranks of a data-parallel run. ----------------------------- */
+/* Rationale: tk_context.rank and .world_size tell a callback where it runs, but not create, a plugin's own
+ * threads, or anything that needs the other ranks: a snapshot's barrier, a decision every rank must take
+ * alike. The service answers both; in a run of one process it says rank 0 of 1 and its collectives return
+ * at once. The host offers it from ABI 1.2 on, also to plugins built against older minors (a new id). */
+#define TK_SERVICE_DISTRIBUTED "trainkit.distributed/1"
+enum { TK_REDUCE_SUM = 0, TK_REDUCE_MIN = 1, TK_REDUCE_MAX = 2 };
+typedef struct tk_distributed_service {
+  uint32_t struct_size; /* [any thread] */
+  /* This process's rank, 0 when the run is one process; fixed from the plugin's init on. [any thread] */
+  int32_t (*rank)(const tk_host *host);
+  /* The number of ranks, 1 when the run is one process; fixed from init on. [any thread] */
+  int32_t (*world_size)(const tk_host *host);
+  /* This rank's index among the ranks on its machine (LOCAL_RANK); fixed from init on. [any thread] */
+  int32_t (*local_rank)(const tk_host *host);
+  /* The collectives below must be called by every rank, the same calls in the same order (the same
+   * instance's same callback does that, since every rank runs the same triggers). A rank that died, hangs
+   * or failed makes them answer TK_ERR_IO with a message naming it, within the run's [distributed] timeout;
+   * after a failure they answer TK_ERR_IO at once. [main thread, inside a call] */
+  /* Returns once every rank has called it. */
+  tk_status (*barrier)(const tk_host *host, tk_error *err);
+  /* values[0..count) become their element-wise TK_REDUCE_SUM, _MIN or _MAX over the ranks, the same on
+   * every rank. values is the plugin's, borrowed for the call. */
+  tk_status (*all_reduce)(const tk_host *host, double *values, size_t count, int32_t op, tk_error *err);
+  /* Rank root's NUL-terminated text is copied into text (the plugin's buffer of capacity bytes) on every
+   * rank. TK_ERR_INVALID on every rank, text unchanged, when it does not fit in capacity - 1 bytes. */
+  tk_status (*broadcast)(const tk_host *host, char *text, size_t capacity, int32_t root, tk_error *err);
+} tk_distributed_service;
+
 #ifdef __cplusplus
 }
 #endif
