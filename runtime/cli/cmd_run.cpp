@@ -1,3 +1,4 @@
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -41,10 +42,13 @@ void check_operands(const Args& args) {
 }
 
 // A snapshot or weights file named on the command line or in the manifest is read only if it is a regular
-// file: a FIFO would block the run in open, a folder fails obscurely later.
+// file (or, for --resume, a sharded step's folder): a FIFO would block the run in open.
 void check_input_files(const std::optional<std::string>& resume_path, const std::string& init_from) {
   if (resume_path) {
-    const std::string why = not_a_regular_file(*resume_path);
+    // A sharded snapshot's step is a folder of the ranks' parts (docs/distributed.md); resume judges it.
+    struct stat st {};
+    const bool folder = ::stat(resume_path->c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    const std::string why = folder ? std::string() : not_a_regular_file(*resume_path);
     TK_CHECK(why.empty(), ResumeError, "cannot resume from ", *resume_path, ": ", why);
   }
   if (!init_from.empty()) {

@@ -1,6 +1,7 @@
 #include "manifest/table_reader.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 #include "manifest/value_checks.h"
@@ -56,6 +57,14 @@ bool TableReader::read(const std::string& key, double& out) {
   const OptionValue* v = find(key);
   if (!v) return false;
   out = number_of(*v, path_of(key));
+  return true;
+}
+
+bool TableReader::read_or_inf(const std::string& key, double& out) {
+  const OptionValue* v = find(key);
+  if (!v) return false;
+  const bool inf = v->kind == OptionValue::Kind::kFloat && std::isinf(v->f) && v->f > 0;
+  out = inf ? v->f : number_of(*v, path_of(key));
   return true;
 }
 

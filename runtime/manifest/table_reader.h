@@ -30,7 +30,9 @@ class TableReader {
   bool read(const std::string& key, std::string& out);
   bool read(const std::string& key, int64_t& out);
   bool read(const std::string& key, bool& out);
-  bool read(const std::string& key, double& out);  // an integer is taken too
+  bool read(const std::string& key, double& out);  // an integer is taken too; inf and nan are refused
+  // As read(double), and `inf` is taken too: for the keys where PyTorch gives it a meaning (clipping).
+  bool read_or_inf(const std::string& key, double& out);
   bool read(const std::string& key, std::vector<int64_t>& out);
   bool read(const std::string& key, std::vector<std::string>& out);
 

@@ -66,15 +66,15 @@ void read_update(TableReader& r, TrainerConfig& t) {
   if (r.read("accumulate", t.accumulate)) r.require(t.accumulate >= 1, "accumulate", "must be >= 1 (batches per update)");
   double value = 0;
   const catalogue::Range clip = catalogue::Range::above_or_inf(0);
-  if (r.read("clip_grad_norm", value)) {
+  if (r.read_or_inf("clip_grad_norm", value)) {
     r.require_in("clip_grad_norm", value, clip);
     t.clip_grad_norm = value;
   }
-  if (r.read("clip_norm_type", t.clip_norm_type)) {
+  if (r.read_or_inf("clip_norm_type", t.clip_norm_type)) {
     r.require_in("clip_norm_type", t.clip_norm_type, clip);
     r.require(t.clip_grad_norm.has_value(), "clip_norm_type", "is used only with clip_grad_norm");
   }
-  if (r.read("clip_grad_value", value)) {
+  if (r.read_or_inf("clip_grad_value", value)) {
     r.require_in("clip_grad_value", value, clip);
     r.require(!t.clip_grad_norm, "clip_grad_value", "clip_grad_norm and clip_grad_value are exclusive: give one of them");
     t.clip_grad_value = value;

@@ -38,8 +38,9 @@ const OptionValue* find_field(const OptionValue& table, const std::string& key) 
   return nullptr;
 }
 
-// A float key takes an integer too: `lr = 1` means 1.0. No key the host reads means anything by inf or
-// nan (a key that did would read the float itself), so they are refused here, once for every key.
+// A float key takes an integer too: `lr = 1` means 1.0. Few keys mean anything by inf and none by nan, so
+// both are refused here, once for every key; the clipping keys, where inf is PyTorch's max-norm, read
+// through TableReader::read_or_inf.
 double number_of(const OptionValue& value, const std::string& key_path) {
   if (value.kind == Kind::kInt) return static_cast<double>(value.i);
   expect_kind(value, key_path, Kind::kFloat);

@@ -304,7 +304,7 @@ beta = 0.5
   CHECK(error_of("[trainer]\nclip_grad_norm = 1\nclip_grad_value = 1\n") ==
         "manifest.toml:3:19: trainer.clip_grad_value: clip_grad_norm and clip_grad_value are exclusive: give one of them");
   CHECK(error_of("[model]\ninput = \"\"\n") == "manifest.toml:2:9: model.input: must name a field of the batch");
-  CHECK(error_of("[data]\neval_batch_size = 0\n") == "manifest.toml:2:19: data.eval_batch_size: must be > 0");
+  CHECK(error_of("[data]\neval_batch_size = 0\n") == "manifest.toml:2:19: data.eval_batch_size: must be in [1, 16777216], got 0");
   CHECK(error_of("[loss]\nname = \"l1\"\nlabel_smoothing = 0.1\n") ==
         "manifest.toml:3:1: loss.label_smoothing: not used by \"l1\" (used by cross_entropy)");
 }
