@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The sanitizer runs of CI (docs/testing.md, "Sanitizer runs"): the unit and end-to-end tests built with
-# AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), then the snapshot writer and logging tests
-# built with ThreadSanitizer (build-tsan/). Any report fails the run, even one from a child process whose
+# The sanitizer runs of CI (docs/testing.md, "Sanitizer runs"): the torch-free unit tests and the
+# robustness replays built with AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/), then the
+# snapshot writer and logging tests built with ThreadSanitizer (build-tsan/). Any report fails the run, even one from a child process whose
 # exit code a test does not look at: reports go to files, and a file left means a finding.
 # Usage: scripts/sanitize.sh [asan|tsan]...   (default: both)
 set -euo pipefail
@@ -29,18 +29,24 @@ run_ctest() {  # <build dir> <ctest arguments>...
   return "$status"
 }
 
+# The executables the asan run builds and runs: every unit test that does not link LibTorch, and the
+# robustness suite's host cases and fuzz replays. The LibTorch ones and the e2e tier are not in it yet: their
+# ASan build and run have not been measured inside CI's 90 minutes (docs/testing.md).
+ASAN_TESTS=(core_test state_test manifest_test data_section_test trigger_test scheduler_test catalogue_test
+            cli_args_test plugin_test data_test torchfile_test host_unit_test fuzz_regressions_test)
+
 status=0
 for run in "${runs[@]}"; do
   case "$run" in
     asan)
       configure build-asan ON
-      cmake --build build-asan
+      cmake --build build-asan --target "${ASAN_TESTS[@]}"
       # LibTorch, Boost and Python's torch are not instrumented (Note [Sanitizer options] in docs/testing.md).
       # handle_*=0: tests that crash a process on purpose expect the signal, not ASan's report.
       export ASAN_OPTIONS="log_path=$PWD/build-asan/sanitizer-reports/asan:detect_leaks=1:handle_segv=0:handle_sigbus=0:handle_sigfpe=0"
       export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan.supp:print_suppressions=0"
       export UBSAN_OPTIONS="log_path=$PWD/build-asan/sanitizer-reports/ubsan:halt_on_error=1:print_stacktrace=1"
-      run_ctest build-asan -L "unit|e2e" || status=1
+      run_ctest build-asan -LE slow -R "^($(IFS='|'; echo "${ASAN_TESTS[*]}"))(:|$)" || status=1
       unset ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS
       ;;
     tsan)
@@ -48,7 +54,7 @@ for run in "${runs[@]}"; do
       # Only what the TSan tests need: the snapshot writers through their C ABI, and the trainer's log.
       cmake --build build-tsan --target snapshot_plugin_test trainer_test
       export TSAN_OPTIONS="log_path=$PWD/build-tsan/sanitizer-reports/tsan:halt_on_error=1:second_deadlock_stack=1"
-      run_ctest build-tsan -R "^(snapshot_plugin_test: |trainer_test$)" || status=1
+      run_ctest build-tsan -R "^(snapshot_plugin_test:|trainer_test$)" || status=1
       unset TSAN_OPTIONS
       ;;
     *) echo "sanitize.sh: unknown run '$run' (asan or tsan)" >&2; exit 2 ;;

@@ -76,8 +76,13 @@ TEST_CASE("scan: a file that crashes the system loader is refused with ld.so's w
   const std::string damaged = add_damaged_good_b(dir);
   PluginScan scan(settings(cache));
   const std::string reason = scan.refusal(damaged).value();
+#if defined(__SANITIZE_ADDRESS__)
+  // Under ASan the scanner dies of SIGSEGV on this file before ld.so prints its complaint; refused either way.
+  CHECK_THAT(reason, Contains("crashed the plugin scanner") || Contains("Inconsistency detected by ld.so"));
+#else
   CHECK_THAT(reason, StartsWith("the plugin scanner exited with code 127 while loading it; it printed: "));
   CHECK_THAT(reason, Contains("Inconsistency detected by ld.so"));
+#endif
 }
 
 TEST_CASE("scan: a constructor that crashes, a constructor that exits, an init that crashes", "[plugin][scan]") {
