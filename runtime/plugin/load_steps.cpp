@@ -57,33 +57,36 @@ void call_deinit(const tk_plugin_entry& entry) noexcept {
   }
 }
 
-std::optional<std::string> read_classes(const tk_plugin_entry& entry, std::vector<const tk_extension_class*>* classes) {
-  std::vector<const tk_extension_class*> found;
+namespace {
+
+// Classes 0..count-1 from get(i), each checked and its name unique within the plugin; *classes is filled
+// only when every one passes. `kind` names them in the refusal ("extension class", "dataset class").
+template <typename Class, typename Get, typename Check>
+std::optional<std::string> read_checked(size_t count, Get get, Check check, const char* kind,
+                                        std::vector<const Class*>* classes) {
+  std::vector<const Class*> found;
   std::set<std::string> names;
-  const size_t count = entry.class_count();
   for (size_t i = 0; i < count; ++i) {
-    const tk_extension_class* cls = entry.get_class(i);
-    if (auto reason = check_extension_class(cls, i)) return reason;
-    if (!names.insert(cls->name).second) return str_cat("extension class \"", cls->name, "\" is declared twice");
+    const Class* cls = get(i);
+    if (auto reason = check(cls, i)) return reason;
+    if (!names.insert(cls->name).second) return str_cat(kind, " \"", cls->name, "\" is declared twice");
     found.push_back(cls);
   }
   *classes = std::move(found);
   return std::nullopt;
 }
 
+}  // namespace
+
+std::optional<std::string> read_classes(const tk_plugin_entry& entry, std::vector<const tk_extension_class*>* classes) {
+  return read_checked(entry.class_count(), entry.get_class, check_extension_class, "extension class", classes);
+}
+
 std::optional<std::string> read_dataset_classes(const tk_plugin_entry& entry,
                                                 std::vector<const tk_dataset_class*>* classes) {
-  std::vector<const tk_dataset_class*> found;
-  std::set<std::string> names;
-  const size_t count = dataset_class_count(entry);
-  for (size_t i = 0; i < count; ++i) {
-    const tk_dataset_class* cls = entry.get_dataset_class(i);
-    if (auto reason = check_dataset_class(cls, i)) return reason;
-    if (!names.insert(cls->name).second) return str_cat("dataset class \"", cls->name, "\" is declared twice");
-    found.push_back(cls);
-  }
-  *classes = std::move(found);
-  return std::nullopt;
+  // get_dataset_class is read only when the count says the entry has it (1.2; an older entry ends before it).
+  auto get = [&entry](size_t i) { return entry.get_dataset_class(i); };
+  return read_checked(dataset_class_count(entry), get, check_dataset_class, "dataset class", classes);
 }
 
 }  // namespace trainkit

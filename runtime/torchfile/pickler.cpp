@@ -139,17 +139,6 @@ class Pickler {
     op(')').op('R').op('t').op('R');
   }
 
-  // Row-major strides as torch computes them (a size-0 dimension counts as 1).
-  static std::vector<int64_t> compact_strides(const std::vector<int64_t>& shape) {
-    std::vector<int64_t> strides(shape.size());
-    int64_t s = 1;
-    for (size_t i = shape.size(); i-- > 0;) {
-      strides[i] = s;
-      s *= shape[i] > 1 ? shape[i] : 1;
-    }
-    return strides;
-  }
-
   std::vector<const TensorView*>& storages_;
   std::vector<uint8_t> out_;
   std::vector<std::string> globals_;

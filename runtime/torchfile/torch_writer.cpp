@@ -43,16 +43,6 @@ Scope scopes_of(const std::map<std::string, state::LeafView>& leaves) {
   return root;
 }
 
-std::vector<int64_t> compact_strides(const std::vector<int64_t>& shape) {
-  std::vector<int64_t> strides(shape.size());
-  int64_t s = 1;
-  for (size_t i = shape.size(); i-- > 0;) {
-    strides[i] = s;
-    s *= shape[i] > 1 ? shape[i] : 1;
-  }
-  return strides;
-}
-
 // A view of the leaf's own bytes: the pickle names it, the zip writes it from where it is.
 TensorView tensor_view(const std::string& path, DLDataType dtype, std::vector<int64_t> shape, const state::LeafView& leaf) {
   TK_CHECK(is_state_dtype(dtype), TrainingError, "state key '", path, "': the torch format cannot hold a tensor of ",

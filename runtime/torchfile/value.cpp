@@ -37,6 +37,16 @@ uint64_t TensorView::numel() const {
 
 uint64_t TensorView::nbytes() const { return numel() * element_size(dtype); }
 
+std::vector<int64_t> compact_strides(const std::vector<int64_t>& shape) {
+  std::vector<int64_t> strides(shape.size());
+  int64_t s = 1;
+  for (size_t i = shape.size(); i-- > 0;) {
+    strides[i] = s;
+    s *= shape[i] > 1 ? shape[i] : 1;
+  }
+  return strides;
+}
+
 bool TensorView::is_compact() const {
   if (numel() == 0) return true;
   int64_t expected = 1;

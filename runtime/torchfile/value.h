@@ -39,6 +39,9 @@ struct TensorView {
   void copy_compact(uint8_t* out) const;
 };
 
+// Row-major strides as torch computes them for `shape` (a size-0 dimension counts as 1).
+std::vector<int64_t> compact_strides(const std::vector<int64_t>& shape);
+
 // Use to walk what a torch file holds. One struct for every kind keeps consumers simple: read the member
 // that `kind` names. Strings hold the pickle's bytes as written (UTF-8 from Python).
 struct Value {
