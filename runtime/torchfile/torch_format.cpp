@@ -73,12 +73,7 @@ class Flattener {
     const uint64_t n = t.nbytes();
     if (n > left_) throw Unsupported(str_cat("'", path, "' and the tensors before it need more memory than a file this size may"));
     left_ -= n;
-    state::TensorLeaf leaf;
-    leaf.dtype = t.dtype;
-    leaf.shape = t.shape;
-    leaf.data.resize(static_cast<size_t>(n));
-    t.copy_compact(leaf.data.data());
-    return leaf;
+    return copy_to_leaf(t);
   }
 
   state::MemoryTree& tree_;
@@ -91,6 +86,15 @@ bool is_state_dtype(DLDataType dtype) {
   for (const DLDataType& d : kStateDtypes)
     if (state::same_dtype(d, dtype)) return true;
   return false;
+}
+
+state::TensorLeaf copy_to_leaf(const TensorView& t) {
+  state::TensorLeaf leaf;
+  leaf.dtype = t.dtype;
+  leaf.shape = t.shape;
+  leaf.data.resize(static_cast<size_t>(t.nbytes()));
+  t.copy_compact(leaf.data.data());
+  return leaf;
 }
 
 state::MemoryTree to_state_tree(const Value& root, uint64_t max_bytes) {

@@ -34,6 +34,9 @@ namespace trainkit::torchfile {
 // True for the tensor dtypes of Note [The torch snapshot format].
 bool is_state_dtype(DLDataType dtype);
 
+// A compact, row-major copy of the view as a state tree leaf (t.nbytes() bytes; the caller bounds them).
+state::TensorLeaf copy_to_leaf(const TensorView& t);
+
 // The state tree a file's root dict holds (Note [The torch snapshot format]). Throws Unsupported naming
 // the key for anything a state tree cannot hold, or when the copies would pass `max_bytes`.
 state::MemoryTree to_state_tree(const Value& root, uint64_t max_bytes);

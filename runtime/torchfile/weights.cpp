@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "torchfile/errors.h"
+#include "torchfile/torch_format.h"
 
 namespace trainkit::torchfile {
 namespace {
@@ -89,12 +90,7 @@ WeightsFile read_weights_file(const std::string& path) {
     const uint64_t n = t.nbytes();
     if (n > left) throw ResumeError(str_cat(path, ": its tensors need more memory than a file this size may"));
     left -= n;
-    state::TensorLeaf leaf;
-    leaf.dtype = t.dtype;
-    leaf.shape = t.shape;
-    leaf.data.resize(static_cast<size_t>(n));
-    t.copy_compact(leaf.data.data());
-    if (!w.tree.leaves.emplace("model/" + key.string, std::move(leaf)).second)
+    if (!w.tree.leaves.emplace("model/" + key.string, copy_to_leaf(t)).second)
       throw ResumeError(str_cat(path, ": the state_dict key '", key.string, "' appears twice"));
   }
   return w;
