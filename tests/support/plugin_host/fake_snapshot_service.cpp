@@ -11,6 +11,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <trainkit/sdk/atomic_file.hpp>
 #include <trainkit/sdk/error.hpp>
@@ -188,16 +189,31 @@ bool get_text(int fd, std::string& text) {
   return read_all(fd, text.data(), size);
 }
 
-// The child: one answer ("" or the error) per request (content, path, target, format), until EOF.
+// A request: the copy, the path, and the steering as it is at the send (the child's memory is as it was at
+// its fork, and tests steer after the plugin started its writer).
+std::vector<std::string> request_of(const FakeSnapshots& s, const tk_snapshot& snapshot, const std::string& path) {
+  std::string fail = s.fail_write.count(base_name(path)) != 0 ? "fail" : "";
+  return {snapshot.content, path, snapshot.target, snapshot.format, std::to_string(s.write_delay_ms.load()),
+          s.guard_dir, s.exit_after_write, fail};
+}
+
+// The child: one answer ("" or the error) per request, until EOF.
 [[noreturn]] void serve_writes(FakeSnapshots& s, int socket) {
-  std::string content, path, target, format;
-  while (get_text(socket, content) && get_text(socket, path) && get_text(socket, target) && get_text(socket, format)) {
+  for (;;) {
+    std::vector<std::string> r(8);
+    for (std::string& part : r)
+      if (!get_text(socket, part)) ::_exit(0);
+    const std::string &content = r[0], &path = r[1], &target = r[2], &format = r[3];
+    s.write_delay_ms = std::stoi(r[4]);
+    s.guard_dir = r[5];
+    s.exit_after_write = r[6];
+    s.fail_write.clear();
+    if (!r[7].empty()) s.fail_write.insert(base_name(path));
     ++s.writes;
     tk_error err{sizeof(tk_error), TK_OK, {0}};
     tk_status status = write_file(s, content, path.c_str(), target.c_str(), format.c_str(), &err);
-    if (!put_text(socket, status == TK_OK ? std::string() : std::string(err.message))) break;
+    if (!put_text(socket, status == TK_OK ? std::string() : std::string(err.message))) ::_exit(0);
   }
-  ::_exit(0);
 }
 
 const tk_snapshot_service kSnapshots = {
@@ -266,8 +282,8 @@ const tk_snapshot_service kSnapshots = {
       return TK_OK;
     },
     // writer_send
-    [](const tk_host*, tk_snapshot_writer* w, const tk_snapshot* snapshot, const char* path, tk_error* err) -> tk_status {
-      for (const std::string& text : {snapshot->content, std::string(path), snapshot->target, snapshot->format})
+    [](const tk_host* h, tk_snapshot_writer* w, const tk_snapshot* snapshot, const char* path, tk_error* err) -> tk_status {
+      for (const std::string& text : request_of(snapshots_of(h), *snapshot, path))
         if (!put_text(w->socket, text)) return fail(err, TK_ERR_IO, "the fake writer process has ended");
       return TK_OK;
     },
