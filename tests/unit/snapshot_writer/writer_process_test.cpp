@@ -31,9 +31,15 @@ state::StagedTree capture(const std::shared_ptr<state::StagingPool>& pool, const
   return staged;
 }
 
+// Leaves of every type the torch format takes; 2 MiB of tensor, so the area grows past its first mapping.
 state::MemoryTree big_tree(float start) {
-  state::MemoryTree tree = sample_tree();
-  tree.leaves["model/big"] = float_tensor({512, 1024}, start);  // 2 MiB: the area grows past one mapping
+  state::MemoryTree tree;
+  tree.leaves["model/big"] = float_tensor({512, 1024}, start);
+  tree.leaves["model/bias"] = float_tensor({7}, -start);
+  tree.leaves["trainer/iteration"] = int64_t{42};
+  tree.leaves["trainer/elapsed"] = 1.5;
+  tree.leaves["trainer/done"] = true;
+  tree.leaves["meta/name"] = std::string("mlp");
   return tree;
 }
 
@@ -99,6 +105,8 @@ TEST_CASE("a writer process ignores the run's SIGTERM and SIGINT and ends when t
   auto pool = state::StagingPool::create();
   state::StagedTree staged = capture(pool, big_tree(1.0f));
   snapshot_writer::WriterProcess writer(TK_SNAPSHOT_WRITER_BIN);
+  writer.send(staged, "trainkit", dir.file("first"));
+  REQUIRE(writer.result() == "");  // the process is past its start: its signal dispositions are set
   writer.send(staged, "trainkit", dir.file("a"));
   REQUIRE(::kill(writer.pid(), SIGTERM) == 0);
   REQUIRE(::kill(writer.pid(), SIGINT) == 0);
