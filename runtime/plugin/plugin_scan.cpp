@@ -1,10 +1,8 @@
 #include "plugin/plugin_scan.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <thread>
 
