@@ -35,7 +35,9 @@ void block(const std::string& fifo, const std::string& marker) {
   if (fd >= 0) ::close(fd);
 }
 
-tk_option_decl fifo_option() { return tk::option::required(tk::option::string("fifo", nullptr, "a FIFO to open for reading")); }
+tk_option_decl fifo_option() {
+  return tk::option::required(tk::option::string("fifo", nullptr, "a FIFO to open for reading"));
+}
 tk_option_decl marker_option() {
   return tk::option::required(tk::option::string("marker", nullptr, "a file written just before blocking"));
 }
