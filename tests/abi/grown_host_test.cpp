@@ -88,7 +88,7 @@ TEST_CASE("a host whose tk_option_decl grew reads the choices of a plugin built 
   CHECK(tk::choices_of(decls[0]) == std::vector<std::string>{"left", "right"});
 }
 
-TEST_CASE("a host whose tk_option_decl grew reads the out-file option and dataset class of a plugin built against 1.2") {
+TEST_CASE("a host whose tk_option_decl grew reads the out-file and dataset options of a plugin built against 1.2") {
   const tk_plugin_entry& entry = load_entry(TK_ABI_V1_2_PLUGIN);
   REQUIRE(entry.class_count() == 2);
   const tk::OptionDecls out_file(checked_class(entry, 0));

@@ -132,7 +132,7 @@ static tk_status out_file_create(const tk_extension_class *cls, const tk_config 
   return TK_OK;
 }
 
-static void out_file_destroy(void *self) { (void)self; }
+static void out_file_destroy(void *self) { (void)self; /* owns nothing: the name is the config's */ }
 
 static tk_status out_file_call(void *self, const tk_context *ctx, tk_error *err) {
   const char *file = self;
