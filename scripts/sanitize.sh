@@ -9,9 +9,12 @@ cd "$(dirname "$0")/.."
 runs=("$@")
 if [ "${#runs[@]}" -eq 0 ]; then runs=(asan tsan); fi
 
+# -O1 -g1: half the compile time of -O2 -g (a LibTorch file: 38 s instead of 69 s of CPU), and still the line
+# tables a sanitizer report needs; -O1 is what the sanitizers' own documentation recommends.
 configure() {  # <build dir> <TRAINKIT_SANITIZE value>
   mkdir -p "$1"
   cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRAINKIT_SANITIZE="$2" \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
     -DTRAINKIT_BUILD_BENCH=OFF ${CMAKE_ARGS:-} > "$1/configure.log" || { cat "$1/configure.log"; exit 1; }
 }
 

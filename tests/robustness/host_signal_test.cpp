@@ -32,7 +32,39 @@ std::pair<int, std::string> signal_blocked_run(const TempDir& dir, int sig, doub
   return {code, read_file(dir.file("err"))};
 }
 
+// A run on the blocker fixture's dataset class, which blocks in `where`: open, or the second read of example 3
+// (the first is the host's scan of the labels, before training).
+std::string blocking_data_manifest(const TempDir& dir, const std::string& where, const std::string& data = "") {
+  return "[trainer]\nout = \"result\"\nstop = \"2 epoch\"\nthreads = 1\n" + blocker_plugin_dirs() +
+         "[model]\nbuiltin = \"mlp\"\nhidden = [8]\n[optimizer]\nname = \"sgd\"\nlr = 0.1\n"
+         "[data]\nformat = \"plugin\"\nplugin = \"host_blocker\"\nbatch_size = 8\n" + data +
+         "[data.options]\nblock_in = \"" + where + "\"\nat_example = 3\nat_reading = 2\nfifo = \"" + dir.file("fifo") +
+         "\"\nmarker = \"" + dir.file("blocking") + "\"\n";
+}
+
 }  // namespace
+
+TEST_CASE("SIGTERM while the data is opened, blocked in a read, ends trainkit at once with 143") {
+  TempDir dir;
+  write_file(dir.file("m.toml"), blocking_data_manifest(dir, "open"));
+  const auto [code, err] = signal_blocked_run(dir, SIGTERM, 10);
+  INFO(err);
+  CHECK(code == 143);
+  CHECK_THAT(err, Contains("trainkit: stopped by SIGTERM while reading the data and building the model "
+                           "(nothing was trained)"));
+}
+
+TEST_CASE("SIGINT while an example is read, in the loop or ahead of it, ends trainkit after the grace period") {
+  const std::string data = GENERATE(as<std::string>{}, "", "prefetch = 2\n");
+  INFO("data: " << data);
+  TempDir dir;
+  write_file(dir.file("m.toml"), blocking_data_manifest(dir, "read", data));
+  const auto [code, err] = signal_blocked_run(dir, SIGINT, 30, {{"TRAINKIT_STOP_GRACE", "1"}});
+  INFO(err);
+  CHECK(code == 130);
+  CHECK_THAT(err, Contains("trainkit: stopped by SIGINT") && Contains("did not end within 1 s of the signal"));
+  CHECK_THAT(err, !Contains("done:"));
+}
 
 TEST_CASE("SIGTERM while an extension is created, blocked in an open, ends trainkit at once with 143") {
   TK_REQUIRE_DATA();
