@@ -7,11 +7,13 @@
 //   trainkit  bin/trainkit on generated manifests with the same settings: (1) no extensions; (2) the
 //             reporting set log_report, print_report, observe_lr, progress_bar; (3) (2) + a snapshot every
 //             epoch with the thread writer
-//   python    the same loop in /usr/bin/python3 with Debian's torch (bench/python_loop.py), when it has torch
+//   python    the same loop in /usr/bin/python3 with Debian's torch (bench/python_loop.py), when it has torch;
+//             both bare loops count their minor page faults per step (python_loop.py says why that matters)
 // Training time is trainkit's own "done: N iterations in X s" (initialize to finalize, so a snapshot still
 // being written is waited for); wall time adds process start, plugin loading and reading the data set.
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,7 +46,14 @@ constexpr const char* kPython = "/usr/bin/python3";  // Debian's, with python3-t
 struct Times {
   double train_s = 0;  // the training loop only
   double wall_s = 0;   // including loading the data and building the model (bare) or the whole process
+  double faults_per_step = -1;  // minor page faults per step of the loop (the bare loops; -1: not counted)
 };
+
+long minor_faults() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
 
 double since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -78,6 +87,7 @@ Times bare_loop(int64_t iterations) {
   int64_t position = raw.count;
 
   auto train_start = std::chrono::steady_clock::now();
+  const long faults_start = minor_faults();
   for (int64_t it = 0; it < iterations; ++it) {
     if (position >= raw.count) {  // a new epoch: a new permutation; the last batch of an epoch is partial
       order = torch::randperm(raw.count, order_gen, torch::kLong);
@@ -102,6 +112,7 @@ Times bare_loop(int64_t iterations) {
   Times t;
   t.train_s = since(train_start);
   t.wall_s = since(start);
+  t.faults_per_step = static_cast<double>(minor_faults() - faults_start) / static_cast<double>(iterations);
   return t;
 }
 
@@ -156,6 +167,8 @@ Times python_run(const std::string& dir, int64_t iterations) {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos ||
       std::sscanf(text.c_str() + at, "train_s %lf", &t.train_s) != 1)
     fail("python loop failed; its stderr:\n" + file_text(dir + "/python.stderr"));
+  at = text.find("faults_per_step ");
+  if (at != std::string::npos) std::sscanf(text.c_str() + at, "faults_per_step %lf", &t.faults_per_step);
   return t;
 }
 
@@ -233,6 +246,11 @@ int main(int argc, char** argv) {
     std::sort(v.begin(), v.end());
     return v[v.size() / 2];
   };
+  auto median_of = [&](const std::vector<Times>& times, double Times::*field) {
+    std::vector<double> v;
+    for (const Times& t : times) v.push_back(t.*field);
+    return median(v);
+  };
 
   std::printf("loop_overhead_bench: %lld iterations of MLP 784-256-10 on Fashion-MNIST, batch %lld, Adam, 1 "
               "thread (OPENBLAS_NUM_THREADS=%s); median of %d\n",
@@ -262,6 +280,8 @@ int main(int argc, char** argv) {
       for (const Times& t : runs[b]) train.push_back(t.train_s);
       std::printf("%s / bare Python loop: %.3f\n", names[b].c_str(), median(train) / median(python));
     }
+    std::printf("minor page faults per step (median): bare LibTorch loop %.1f, bare Python loop %.1f\n",
+                median_of(runs.front(), &Times::faults_per_step), median_of(runs.back(), &Times::faults_per_step));
   } else {
     std::printf("bare Python loop: skipped (/usr/bin/python3 cannot import torch; apt-get install python3-torch)\n");
   }

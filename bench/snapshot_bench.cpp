@@ -7,7 +7,8 @@
 // run's staging areas exist: after the first, or the first queue_size + 1 = 3 for the queue writers):
 //   stall      capture + writer start of thread, process, thread_queue, process_queue  vs  memcpy of the
 //              same bytes into warm memory (target <= 1.5); for the process writers also the capture
-//              alone, since their writer start is a fork() of the whole trainer
+//              alone (their writer start is handing the copy to a writer process, for `process` after
+//              posix_spawn of a new one)
 //   sync write the simple writer's whole write (visit, encode, write, fsync, rename)  vs  dd bs=1M
 //              conv=fdatasync of as many bytes (throughput target >= 0.8)
 //   torch      the simple writer with format = "torch"  vs  Python's torch.save + fsync of the same state
@@ -272,7 +273,7 @@ int main(int argc, char** argv) {
     if (writers[i].writer.rfind("process", 0) == 0) {
       double capture = steady(results[i].captures, writers[i].warm_up);
       print_row(("  " + writers[i].writer + ": capture alone").c_str(), memcpy_name, memcpy_s, "capture", capture,
-                capture / memcpy_s, "(time ratio; the rest is fork())");
+                capture / memcpy_s, "(time ratio; the rest is the writer start)");
     }
   }
   const double sync_s = steady(results[0].stalls, 1);

@@ -137,7 +137,11 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
                                                        ranks_.world_size()),
                          writer_kind_)),
         files_(check_n_retains(cfg.get_int("n_retains"))),
-        service_(host) {}
+        service_(host) {
+    // A process writer starts its first process now, so a missing writer executable fails create.
+    const bool processes = writer_kind_ == WriterKind::process || writer_kind_ == WriterKind::process_queue;
+    if (processes && ranks_.rank() == saver_rank_) writer_ = make_writer();
+  }
 
   // Destroyed without finalize (the run was torn down early): every write still ends; a failure can only be
   // logged now.
@@ -203,7 +207,7 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
       write_now(ctx);
       return;
     }
-    if (!writer_) writer_ = snapshot_plugin::make_background_writer(writer_kind_, static_cast<size_t>(queue_size_), *this);
+    if (!writer_) writer_ = make_writer();
     const Clock::time_point wait_start = Clock::now();
     writer_->make_room();  // the previous write's result is known now (thread, process)
     const Clock::time_point capture_start = Clock::now();
@@ -223,6 +227,10 @@ class Snapshot final : public tk::Extension, private snapshot_plugin::WriteSink 
     }
     report_stall(name, seconds(capture_start - wait_start), seconds(submit_start - capture_start),
                  seconds(Clock::now() - submit_start));
+  }
+
+  std::unique_ptr<snapshot_plugin::BackgroundWriter> make_writer() {
+    return snapshot_plugin::make_background_writer(writer_kind_, static_cast<size_t>(queue_size_), *this, service_);
   }
 
   // Note [Sharded steps] (modes.hpp).

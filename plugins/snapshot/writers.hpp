@@ -12,17 +12,16 @@
 //
 // How each kind runs (the `writer` option):
 //   thread         a std::thread per snapshot; make_room joins the previous one: at most one write in flight.
-//   process        a fork()ed child per snapshot; make_room reaps the previous one first, so the result of
-//                  a write is known at the next snapshot or at finalize. The parent keeps the copy until
-//                  the child has exited (Note [Keep the copy until the child exits] in writers.cpp). The
-//                  child's error message comes back through a pipe.
+//   process        a writer process per snapshot (the host's trainkit-snapshot-writer, started with
+//                  posix_spawn: Note [Writer processes] in writers.cpp); make_room waits for the previous one's
+//                  answer, so the result of a write is known at the next snapshot or at finalize.
 //   thread_queue   one consumer thread fed by a bounded queue of queue_size captured copies; make_room blocks
 //                  the trainer while the queue is full, so memory is bounded by queue_size + 1 copies.
-//   process_queue  the same bound, but each entry is a child forked at submit that waits for the consumer's
-//                  "go" byte, so one child writes at a time (see Note [Writer processes fork on the main
-//                  thread] in writers.cpp). Each waiting child also keeps the pages training has changed
-//                  since its fork: up to about twice thread_queue's memory.
-// Every outcome goes to the WriteSink; nothing a worker does can throw or crash the run.
+//   process_queue  the same queue and bound, but the consumer hands each copy to one long-lived writer
+//                  process and waits for its answer (a new process replaces one that failed or died).
+// The process kinds start their first process when the writer is made, so a missing writer executable is
+// an error at create, not at the first snapshot. Every outcome goes to the WriteSink; nothing a worker does
+// can throw or crash the run.
 #pragma once
 
 #include <cstddef>
@@ -43,11 +42,11 @@ struct Job {
   tk::CapturedSnapshot copy;
   std::string dir;   // out/
   std::string name;  // the file name in dir
-  std::string path;  // dir + "/" + name, built before a fork so the child allocates nothing
+  std::string path;  // dir + "/" + name
 };
 
 // Told how each background write ended, on the thread that learned it (a worker, or the main thread when
-// it reaps a writer process). The file is already in place when committed is called.
+// it waits for a process writer's answer). The file is already in place when committed is called.
 class WriteSink {
  public:
   virtual void committed(const Job& job) noexcept = 0;
@@ -69,7 +68,9 @@ class BackgroundWriter {
   virtual void drain() = 0;
 };
 
-// kind must not be WriterKind::simple (the extension streams those itself with write_now).
-std::unique_ptr<BackgroundWriter> make_background_writer(WriterKind kind, size_t queue_size, WriteSink& sink);
+// kind must not be WriterKind::simple (the extension streams those itself with write_now). The process kinds
+// start their first writer process now: tk::Error when it cannot be started.
+std::unique_ptr<BackgroundWriter> make_background_writer(WriterKind kind, size_t queue_size, WriteSink& sink,
+                                                         const tk::SnapshotService& service);
 
 }  // namespace snapshot_plugin

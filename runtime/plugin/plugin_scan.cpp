@@ -1,26 +1,17 @@
 #include "plugin/plugin_scan.h"
 
 #include <stdlib.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <climits>
 #include <cmath>
 #include <thread>
 
 #include "core/error.h"
+#include "core/libexec.h"
 #include "plugin/static_probe.h"
 
 namespace trainkit {
 namespace {
-
-std::string executable_dir() {
-  char buf[PATH_MAX];
-  const ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
-  const std::string exe(buf, static_cast<size_t>(n));
-  return exe.substr(0, exe.find_last_of('/'));
-}
 
 double timeout_from_env(double fallback) {
   const char* text = ::secure_getenv(kScanTimeoutEnv);
@@ -36,7 +27,7 @@ double timeout_from_env(double fallback) {
 
 ScanSettings ScanSettings::for_this_program() {
   ScanSettings s;
-  s.scanner = executable_dir() + "/" + TRAINKIT_SCANNER_FROM_BIN;
+  s.scanner = libexec_file("trainkit-plugin-scanner");
   s.cache_file = default_scan_cache_file();
   s.timeout_seconds = timeout_from_env(s.timeout_seconds);
   return s;

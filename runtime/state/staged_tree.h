@@ -1,5 +1,5 @@
 // trainkit state: a state tree captured into staging memory (staging_pool.h): the training thread copies
-// each value once into warm memory and goes on; a writer thread or child writes the tree out later.
+// each value once into warm memory and goes on; a writer thread or process writes the tree out later.
 //
 //   state::StagedTree tree{pool->lease(), {}};
 //   { state::StagingSaver saver(tree); run_state.save(saver, "trainer"); }   // the stall: copies only
@@ -17,7 +17,7 @@
 namespace trainkit::state {
 
 // Use as the copy a background snapshot writes. Every view points into `memory`, so the tree is
-// self-contained, and a forked child can write it. Keys are sorted like a MemoryTree's.
+// self-contained, and a writer process can write it from the area's memfd (snapshot_writer/request.h). Keys are sorted like a MemoryTree's.
 struct StagedTree {
   StagingPool::Lease memory;
   std::map<std::string, LeafView> leaves;

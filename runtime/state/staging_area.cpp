@@ -5,16 +5,17 @@
 
 #include <algorithm>
 #include <new>
+#include <stdexcept>
 
 namespace trainkit::state {
 namespace {
 
-constexpr size_t kHugePage = size_t{2} << 20;
+constexpr size_t kGrain = size_t{2} << 20;  // mappings grow in 2 MiB steps
 constexpr size_t kAlign = 64;
 
 size_t round_up(size_t n, size_t to) { return (n + to - 1) / to * to; }
 
-// Makes every page of [base, base + size) present and writable now, breaking copy-on-write left by a fork.
+// Makes every page of [base, base + size) present and writable now, so the next capture does not fault.
 void make_present(uint8_t* base, size_t size) {
 #ifdef MADV_POPULATE_WRITE
   if (::madvise(base, size, MADV_POPULATE_WRITE) == 0) return;
@@ -26,8 +27,14 @@ void make_present(uint8_t* base, size_t size) {
 
 }  // namespace
 
-StagingArea::~StagingArea() {
+StagingArea::~StagingArea() { unmap_all(); }
+
+void StagingArea::unmap_all() noexcept {
   for (const Chunk& c : chunks_) ::munmap(c.base, c.size);
+  chunks_.clear();
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  file_size_ = 0;
 }
 
 size_t StagingArea::capacity() const {
@@ -36,19 +43,28 @@ size_t StagingArea::capacity() const {
   return total;
 }
 
-void StagingArea::add_chunk(size_t at_least) {
-  Chunk c;
-  c.size = round_up(std::max(at_least, kHugePage), kHugePage);
-  void* p = ::mmap(nullptr, c.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) throw std::bad_alloc();
-  c.base = static_cast<uint8_t*>(p);
-  ::madvise(c.base, c.size, MADV_HUGEPAGE);  // advice only: without THP the area still works, in 4 KiB pages
-  apply_fork_advice(c);
-  chunks_.push_back(c);
+uint64_t StagingArea::offset_of(const void* p) const {
+  const auto* byte = static_cast<const uint8_t*>(p);
+  for (const Chunk& c : chunks_)
+    if (byte >= c.base && byte < c.base + c.size) return c.file_offset + static_cast<uint64_t>(byte - c.base);
+  throw std::out_of_range("the pointer is not in this staging area");
 }
 
-void StagingArea::apply_fork_advice(const Chunk& chunk) const {
-  ::madvise(chunk.base, chunk.size, inherited_by_fork_ ? MADV_DOFORK : MADV_DONTFORK);
+// Note [Staging memory is a shared file]: each chunk maps the next stretch of the one memfd.
+void StagingArea::add_chunk(size_t at_least) {
+  if (fd_ < 0) {
+    fd_ = ::memfd_create("trainkit-staging", MFD_CLOEXEC);
+    if (fd_ < 0) throw std::bad_alloc();
+  }
+  Chunk c;
+  c.size = round_up(std::max(at_least, kGrain), kGrain);
+  c.file_offset = file_size_;
+  if (::ftruncate(fd_, static_cast<off_t>(file_size_ + c.size)) != 0) throw std::bad_alloc();
+  void* p = ::mmap(nullptr, c.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, static_cast<off_t>(c.file_offset));
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  c.base = static_cast<uint8_t*>(p);
+  file_size_ += c.size;
+  chunks_.push_back(c);
 }
 
 uint8_t* StagingArea::allocate(size_t n) {
@@ -70,22 +86,15 @@ uint8_t* StagingArea::allocate(size_t n) {
 
 void StagingArea::recycle(size_t expected) {
   // Room for a little growth (a longer log string, one more key) without a second mapping next time.
-  const size_t wanted = round_up(expected + expected / 16, kHugePage);
+  const size_t wanted = round_up(expected + expected / 16, kGrain);
   if (chunks_.size() != 1 || chunks_[0].size < wanted) {
-    for (const Chunk& c : chunks_) ::munmap(c.base, c.size);
-    chunks_.clear();
+    unmap_all();  // then one mapping of a new memfd that fits
     if (expected > 0) add_chunk(wanted);
   }
   for (const Chunk& c : chunks_) make_present(c.base, c.size);
   current_ = 0;
   offset_ = 0;
   used_ = 0;
-}
-
-void StagingArea::set_inherited_by_fork(bool inherited) {
-  if (inherited == inherited_by_fork_) return;
-  inherited_by_fork_ = inherited;
-  for (const Chunk& c : chunks_) apply_fork_advice(c);
 }
 
 }  // namespace trainkit::state

@@ -46,9 +46,6 @@ StagingPool::Lease StagingPool::lease() {
     if (expected > 0) area->recycle(expected);  // one mapping of the known size instead of growing into it
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  // Note [Staging areas and fork]: only the area leased now goes to a child forked for this capture.
-  for (StagingArea* other : leased_) other->set_inherited_by_fork(false);
-  area->set_inherited_by_fork(true);
   leased_.insert(area.get());
   return Lease(shared_from_this(), std::move(area));
 }
@@ -63,7 +60,6 @@ void StagingPool::take_back(std::unique_ptr<StagingArea> area) noexcept {
     expected = last_used_;
   }
   try {
-    area->set_inherited_by_fork(false);
     area->recycle(expected);  // the faults of making it warm are this thread's, not the next capture's
   } catch (...) {
     return;  // no memory to keep it warm: drop it; the next capture maps a new one

@@ -4,18 +4,12 @@
 //   auto pool = state::StagingPool::create();
 //   state::StagingPool::Lease lease = pool->lease();   // main thread, at capture
 //   uint8_t* p = lease.area().allocate(n);
-//   ...                                                // a writer thread or child writes the bytes out
+//   ...                                                // a writer thread or process writes the bytes out
 //   lease = {};                                         // any thread: the area goes back, made warm again
 //   pool->close();                                      // the run ends: idle areas are unmapped
 //
-// Note [Staging areas and fork]
-// A process writer forks right after the capture, and its child writes that capture. So at each lease
-// the new area is the only leased one a fork passes on: the others are marked MADV_DONTFORK (idle ones
-// always are). Otherwise the child of snapshot N would share, copy-on-write, the area of snapshot N-1,
-// and reusing that area while the child runs would make the training thread copy it page by page. A
-// plugin must therefore fork for its newest capture, before capturing again (snapshot.hpp says so).
-// An area comes back with its child's pages still write-protected only if the plugin released it before
-// its child exited; it is still correct then (the child keeps its copy), only slower.
+// An area goes back only when its lease is destroyed: a plugin whose writer process maps the area
+// (Note [Staging memory is a shared file]) releases the snapshot after the writer answered or died.
 #pragma once
 
 #include <cstddef>

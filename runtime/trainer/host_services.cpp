@@ -7,8 +7,10 @@
 #include <cstring>
 #include <vector>
 
+#include "core/libexec.h"
 #include "distributed/communicator.h"
 #include "plugin/call.h"
+#include "snapshot_writer/writer_process.h"
 #include "torch/session.h"
 #include "trainer/snapshot_io.h"
 #include "trainer/snapshot_maker.h"
@@ -126,6 +128,40 @@ tk_status snapshot_verify(const tk_host*, const char* path, int64_t* iteration, 
   return TK_OK;
 }
 
+}  // namespace
+}  // namespace trainkit
+
+// The ABI's opaque tk_snapshot_writer: one trainkit-snapshot-writer process.
+struct tk_snapshot_writer {
+  explicit tk_snapshot_writer(const std::string& executable) : process(executable) {}
+  trainkit::snapshot_writer::WriterProcess process;
+};
+
+namespace trainkit {
+namespace {
+
+tk_status snapshot_start_writer(const tk_host* host, tk_snapshot_writer** out, tk_error* err) {
+  if (out == nullptr) return fail_with(err, TK_ERR_INVALID, "out must not be NULL");
+  return guarded(err, TK_ERR_IO, [&] { *out = new tk_snapshot_writer(binding_of(host).services->snapshot_writer()); });
+}
+
+tk_status snapshot_writer_send(const tk_host*, tk_snapshot_writer* writer, const tk_snapshot* snapshot,
+                               const char* path, tk_error* err) {
+  if (writer == nullptr || snapshot == nullptr || path == nullptr)
+    return fail_with(err, TK_ERR_INVALID, "writer, snapshot and path must not be NULL");
+  return guarded(err, TK_ERR_IO, [&] { writer->process.send(snapshot->tree, snapshot->format, path); });
+}
+
+tk_status snapshot_writer_result(const tk_host*, tk_snapshot_writer* writer, tk_error* err) {
+  if (writer == nullptr) return fail_with(err, TK_ERR_INVALID, "writer must not be NULL");
+  std::string why;
+  tk_status s = guarded(err, TK_ERR_IO, [&] { why = writer->process.result(); });
+  if (s != TK_OK || why.empty()) return s;
+  return fail_with(err, TK_ERR_IO, why.c_str());
+}
+
+void snapshot_stop_writer(const tk_host*, tk_snapshot_writer* writer) { delete writer; }
+
 // "trainkit.distributed/1": ranks from HostServices, collectives through the attached run's communicator;
 // a run of one process has none, and its collectives have nothing to wait for.
 const HostServices& services_of(const tk_host* host) { return *binding_of(host).services; }
@@ -182,7 +218,9 @@ const tk_optimizer_service kOptimizerService = {sizeof(tk_optimizer_service), &o
 const tk_evaluation_service kEvaluationService = {sizeof(tk_evaluation_service), &evaluate};
 const tk_model_service kModelService = {sizeof(tk_model_service), &parameter_count, &parameter, &gradient};
 const tk_snapshot_service kSnapshotService = {sizeof(tk_snapshot_service), &snapshot_capture, &snapshot_write,
-                                              &snapshot_release, &snapshot_write_now, &snapshot_verify};
+                                              &snapshot_release, &snapshot_write_now, &snapshot_verify,
+                                              &snapshot_start_writer, &snapshot_writer_send,
+                                              &snapshot_writer_result, &snapshot_stop_writer};
 const tk_distributed_service kDistributedService = {sizeof(tk_distributed_service), &dist_rank, &dist_world_size,
                                                     &dist_local_rank, &dist_barrier, &dist_all_reduce,
                                                     &dist_broadcast};
@@ -201,7 +239,9 @@ const void* get_service(const tk_host*, const char* id) {
 
 }  // namespace
 
-HostServices::HostServices() : binding_{this, ""} { fill_host(host_, binding_); }
+HostServices::HostServices() : binding_{this, ""}, snapshot_writer_(libexec_file("trainkit-snapshot-writer")) {
+  fill_host(host_, binding_);
+}
 
 void HostServices::fill_host(tk_host& host, const HostBinding& binding) const {
   host = tk_host{};

@@ -15,6 +15,7 @@
 #include <atomic>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include <trainkit/abi.h>
 
@@ -71,12 +72,19 @@ class HostServices {
   int world_size() const { return world_size_; }
   int local_rank() const { return local_rank_; }
 
+  // The trainkit-snapshot-writer that "trainkit.snapshot/1" starts for writer processes: the one in trainkit's
+  // libexec folder unless set (tests that run the host in their own process point at the build's).
+  // [set: main thread, before plugins; read: any thread]
+  void set_snapshot_writer(std::string executable) { snapshot_writer_ = std::move(executable); }
+  const std::string& snapshot_writer() const { return snapshot_writer_; }
+
  private:
   HostBinding binding_;
   tk_host host_{};
   RunServices run_;
   std::atomic<int32_t> log_level_{TK_LOG_INFO};
   int rank_ = 0, world_size_ = 1, local_rank_ = 0;
+  std::string snapshot_writer_;
 };
 
 // Use to give one extension instance its own tk_host; must outlive every use of it by the plugin.

@@ -1,9 +1,9 @@
 #include "trainer/snapshot_io.h"
 
 #include "core/error.h"
+#include "snapshot_writer/write_staged.h"
 #include "state/archive.h"
 #include "torchfile/torch_format.h"
-#include "torchfile/torch_writer.h"
 
 namespace trainkit {
 
@@ -36,10 +36,7 @@ void check_snapshot_request(const std::string& target, const std::string& format
 }
 
 void write_captured(const tk_snapshot& snapshot, const std::string& path) {
-  if (snapshot.format == "torch")
-    torchfile::write_torch_file(snapshot.tree, path);
-  else
-    state::write_archive(snapshot.tree, path);
+  snapshot_writer::write_staged_tree(snapshot.tree, snapshot.format, path);
 }
 
 state::MemoryTree read_snapshot_file(const std::string& path, std::string* format) {

@@ -37,7 +37,7 @@ StateParts parse_target(const std::string& target);  // ConfigError for an unkno
 // Throws ConfigError unless format is "trainkit" or "torch" and the target parses.
 void check_snapshot_request(const std::string& target, const std::string& format);
 
-// Writes a captured snapshot atomically. Calls no LibTorch code, so a forked child may use it.
+// Writes a captured snapshot atomically, with the code trainkit-snapshot-writer uses (write_staged.h).
 void write_captured(const tk_snapshot& snapshot, const std::string& path);
 
 struct SnapshotCheck {

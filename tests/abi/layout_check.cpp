@@ -1,5 +1,5 @@
 // The ABI layout tables as the C++17 compiler sees the current headers: a change fails the build.
-// layout_v1_2.inc holds exactly (the current minor); layout_v1_0.inc and layout_v1_1.inc keep every offset
+// layout_v1_3.inc holds exactly (the current minor); layout_v1_0.inc to layout_v1_2.inc keep every offset
 // and constant of theirs, and their sizes as lower bounds (a struct only grows at its end).
 // tk_abi_layout_entries_cxx() lets abi_test prove this file was compiled and linked.
 #include <cstddef>
@@ -28,11 +28,20 @@
 #undef TK_ABI_OFFSET
 #undef TK_ABI_CONSTANT
 
-#define TK_ABI_SIZE(type, size) static_assert(sizeof(type) == (size), "sizeof(" #type ") differs from ABI 1.2");
+#define TK_ABI_SIZE(type, size) static_assert(sizeof(type) >= (size), "sizeof(" #type ") shrank below ABI 1.2");
 #define TK_ABI_OFFSET(type, member, offset) \
   static_assert(offsetof(type, member) == (offset), "offsetof(" #type ", " #member ") differs from ABI 1.2");
 #define TK_ABI_CONSTANT(name, value) static_assert((name) == (value), #name " differs from ABI 1.2");
 #include "layout_v1_2.inc"
+#undef TK_ABI_SIZE
+#undef TK_ABI_OFFSET
+#undef TK_ABI_CONSTANT
+
+#define TK_ABI_SIZE(type, size) static_assert(sizeof(type) == (size), "sizeof(" #type ") differs from ABI 1.3");
+#define TK_ABI_OFFSET(type, member, offset) \
+  static_assert(offsetof(type, member) == (offset), "offsetof(" #type ", " #member ") differs from ABI 1.3");
+#define TK_ABI_CONSTANT(name, value) static_assert((name) == (value), #name " differs from ABI 1.3");
+#include "layout_v1_3.inc"
 #undef TK_ABI_SIZE
 #undef TK_ABI_OFFSET
 #undef TK_ABI_CONSTANT
@@ -45,5 +54,6 @@ int tk_abi_layout_entries_cxx() {
 #include "layout_v1_0.inc"
 #include "layout_v1_1.inc"
 #include "layout_v1_2.inc"
+#include "layout_v1_3.inc"
       ;
 }

@@ -90,3 +90,10 @@ TEST_CASE("kill -9 at random moments never loses the last complete snapshot (thr
   TK_REQUIRE_DATA();
   check_crash_safety("thread");
 }
+
+// The writer process outlives a killed trainer and finishes the file it has; the resumed run never loads a
+// temp file and leaves the writer's own temp files alone while it lives (the writer-pid rule).
+TEST_CASE("kill -9 at random moments never loses the last complete snapshot (process_queue writer)", "[crash]") {
+  TK_REQUIRE_DATA();
+  check_crash_safety("process_queue");
+}

@@ -1,13 +1,17 @@
 #include "fake_snapshot_service.h"
 
 #include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <trainkit/sdk/atomic_file.hpp>
 #include <trainkit/sdk/error.hpp>
@@ -15,6 +19,13 @@
 // The host owns what a captured snapshot is; plugins only ever hold the pointer.
 struct tk_snapshot {
   std::string content, target, format;  // target and format only for the WriteRecord of its write
+};
+
+// A fake writer process: a fork()ed child of the test that writes what its socket brings (the fake's state is
+// text, so the request carries it), with the fake's steering as it was at the fork.
+struct tk_snapshot_writer {
+  pid_t pid = -1;
+  int socket = -1;  // requests go out, answers come back
 };
 
 namespace tk_test {
@@ -147,6 +158,64 @@ tk_status verify_file(FakeSnapshots& s, const char* path, int64_t* iteration, tk
   return TK_OK;
 }
 
+// Length-prefixed strings over a socket (no SIGPIPE); false when the other end is gone.
+bool put_text(int fd, const std::string& text) {
+  const uint64_t size = text.size();
+  std::string bytes(reinterpret_cast<const char*>(&size), sizeof size);
+  bytes += text;
+  for (size_t done = 0; done < bytes.size();) {
+    ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool read_all(int fd, char* to, size_t size) {
+  for (size_t done = 0; done < size;) {
+    ssize_t n = ::read(fd, to + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+bool get_text(int fd, std::string& text) {
+  uint64_t size = 0;
+  if (!read_all(fd, reinterpret_cast<char*>(&size), sizeof size)) return false;
+  text.resize(size);
+  return read_all(fd, text.data(), size);
+}
+
+// A request: the copy, the path, and the steering as it is at the send (the child's memory is as it was at
+// its fork, and tests steer after the plugin started its writer).
+std::vector<std::string> request_of(const FakeSnapshots& s, const tk_snapshot& snapshot, const std::string& path) {
+  std::string fail = s.fail_write.count(base_name(path)) != 0 ? "fail" : "";
+  return {snapshot.content, path, snapshot.target, snapshot.format, std::to_string(s.write_delay_ms.load()),
+          s.guard_dir, s.exit_after_write, fail};
+}
+
+// The child: one answer ("" or the error) per request, until EOF.
+[[noreturn]] void serve_writes(FakeSnapshots& s, int socket) {
+  for (;;) {
+    std::vector<std::string> r(8);
+    for (std::string& part : r)
+      if (!get_text(socket, part)) ::_exit(0);
+    const std::string &content = r[0], &path = r[1], &target = r[2], &format = r[3];
+    s.write_delay_ms = std::stoi(r[4]);
+    s.guard_dir = r[5];
+    s.exit_after_write = r[6];
+    s.fail_write.clear();
+    if (!r[7].empty()) s.fail_write.insert(base_name(path));
+    ++s.writes;
+    tk_error err{sizeof(tk_error), TK_OK, {0}};
+    tk_status status = write_file(s, content, path.c_str(), target.c_str(), format.c_str(), &err);
+    if (!put_text(socket, status == TK_OK ? std::string() : std::string(err.message))) ::_exit(0);
+  }
+}
+
 const tk_snapshot_service kSnapshots = {
     sizeof(tk_snapshot_service),
     // capture
@@ -194,6 +263,43 @@ const tk_snapshot_service kSnapshots = {
       if (tk_status refused = refuse_unless_streaming(s, err)) return refused;
       ++s.verifies;
       return verify_file(s, path, iteration, err);
+    },
+    // start_writer
+    [](const tk_host* h, tk_snapshot_writer** out, tk_error* err) -> tk_status {
+      FakeSnapshots& s = snapshots_of(h);
+      if (tk_status refused = refuse_unless_streaming(s, err)) return refused;
+      if (!s.writer_missing.empty()) return fail(err, TK_ERR_IO, "cannot start the snapshot writer " + s.writer_missing);
+      int ends[2];
+      if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0) return fail(err, TK_ERR_IO, "socketpair");
+      pid_t pid = ::fork();
+      if (pid == 0) {
+        ::close(ends[0]);
+        serve_writes(s, ends[1]);
+      }
+      ::close(ends[1]);
+      ++s.writers_started;
+      *out = new tk_snapshot_writer{pid, ends[0]};
+      return TK_OK;
+    },
+    // writer_send
+    [](const tk_host* h, tk_snapshot_writer* w, const tk_snapshot* snapshot, const char* path, tk_error* err) -> tk_status {
+      for (const std::string& text : request_of(snapshots_of(h), *snapshot, path))
+        if (!put_text(w->socket, text)) return fail(err, TK_ERR_IO, "the fake writer process has ended");
+      return TK_OK;
+    },
+    // writer_result
+    [](const tk_host*, tk_snapshot_writer* w, tk_error* err) -> tk_status {
+      std::string answer;
+      if (!get_text(w->socket, answer)) return fail(err, TK_ERR_IO, "the fake writer process has ended");
+      return answer.empty() ? TK_OK : fail(err, TK_ERR_IO, answer);
+    },
+    // stop_writer
+    [](const tk_host*, tk_snapshot_writer* w) {
+      ::close(w->socket);
+      int status = 0;
+      while (::waitpid(w->pid, &status, 0) < 0 && errno == EINTR) {
+      }
+      delete w;
     }};
 
 }  // namespace

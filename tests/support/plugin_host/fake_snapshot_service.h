@@ -9,7 +9,7 @@
 //   ext.call(ctx);
 //
 // The fake's "state" is a few lines of text (target, format, the live iteration at capture or write_now
-// time). write and write_now wait write_delay_ms, then write through tk::write_file_atomically (hidden temp
+// time). Its writer processes are fork()ed children that write what a socket brings them. write and write_now wait write_delay_ms, then write through tk::write_file_atomically (hidden temp
 // file, fsync, rename), so writes can overlap training; verify reads the file back. Around each write the
 // fake can run a callback (the real host visits extension states while streaming), fail a chosen file, and
 // _exit right after the rename (a crash between the commit and whatever the plugin does next). Counters and
@@ -48,11 +48,13 @@ struct FakeSnapshots {
   std::map<std::string, std::string> fail_verify;  // file name -> the reason verify gives
   std::string exit_after_write;                    // file name: _exit(kCrashExitCode) right after its rename
   std::function<void()> while_writing;             // called inside each write, before the rename
+  std::string writer_missing;                      // non-empty: start_writer fails, naming this path
   bool write_now_only = false;                     // capture, write and verify fail: for a plugin that must
                                                    // only stream, so a stray capture fails the test
 
   // ---- records
   std::atomic<int> captures{0}, writes{0}, write_nows{0}, releases{0}, verifies{0};
+  std::atomic<int> writers_started{0};  // writer processes (fork()ed children serving writes)
   std::atomic<int> outstanding{0}, max_outstanding{0};  // captured copies not yet released (this process)
   std::atomic<int> in_flight{0}, max_in_flight{0};      // writes running at once (this process)
 

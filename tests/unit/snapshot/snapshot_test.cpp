@@ -123,6 +123,18 @@ TEST_CASE("snapshot: refuses bad option values at create with the valid ones lis
   CHECK_THAT(r.second, Contains("trainkit.snapshot/1"));
 }
 
+TEST_CASE("snapshot: a process writer whose writer process cannot start fails create, not the first snapshot") {
+  std::string writer = GENERATE(as<std::string>{}, "process", "process_queue");
+  INFO("writer = " << writer);
+  SnapshotHost host;
+  Plugin plugin("snapshot", host);
+  host.snapshots.writer_missing = "/nowhere/trainkit-snapshot-writer";
+  auto r = Instance::try_create(plugin, host, "snapshot", {{"writer", writer}});
+  CHECK(r.first == TK_ERR_IO);
+  CHECK_THAT(r.second, Contains("cannot start the snapshot writer /nowhere/trainkit-snapshot-writer"));
+  CHECK(Instance::try_create(plugin, host, "snapshot", {{"writer", std::string("thread")}}).first == TK_OK);
+}
+
 // ---- writing ---------------------------------------------------------------------------------------
 
 TEST_CASE("snapshot: the filename template names each file in out/") {
@@ -201,8 +213,10 @@ TEST_CASE("snapshot: every writer writes the state as it was at the call, though
   }
   CHECK(s.write_nows == 0);
   CHECK(s.captures == 4);
-  CHECK(s.releases == 4);  // every copy given back (a process writer's parent right after the fork)
+  CHECK(s.releases == 4);  // every copy given back (a process writer's once its process answered)
   CHECK(s.outstanding == 0);
+  if (writer == "process") CHECK(s.writers_started == 4);  // one process per snapshot, as ppe's ProcessWriter
+  if (writer == "process_queue") CHECK(s.writers_started == 1);  // one long-lived process
   CHECK(s.capture_threads == std::set<std::thread::id>{std::this_thread::get_id()});  // captured on the main thread
   if (forks(writer)) {
     CHECK(s.writes == 0);  // the children wrote, not this process
@@ -251,15 +265,11 @@ TEST_CASE("snapshot: a full queue blocks the trainer instead of growing memory")
   CHECK(child_processes() == 0);
 
   CHECK(run.files().size() == static_cast<size_t>(n));
-  // Snapshots alive at once: the queued ones plus the one being written. A thread_queue holds captured
-  // copies; a process_queue holds children, each sharing its copy with the parent, which gives the copy back
-  // once the child exited (Note [Keep the copy until the child exits] in writers.cpp).
+  // Snapshots alive at once: the queued ones plus the one being written, whose copy a process_queue keeps
+  // until its one writer process answered (Note [Writer processes] in writers.cpp).
   CHECK(run.host.snapshots.max_outstanding <= queue_size + 1);
   CHECK(run.host.snapshots.max_outstanding >= queue_size);  // the queue did fill
-  if (writer == "process_queue") {
-    CHECK(max_children <= queue_size + 1);
-    CHECK(max_children >= queue_size);
-  }
+  if (writer == "process_queue") CHECK(max_children == 1);
   CHECK(run.host.snapshots.max_in_flight <= 1);
   // Only queue_size + 1 snapshots fit without waiting; every later call waited for one write.
   CHECK(calls >= static_cast<double>(n - queue_size - 1) * 0.040 * 0.9);

@@ -1,12 +1,12 @@
-// Staging memory for captured snapshots: the capture visitor, the reuse of areas across captures, and
-// what a fork()ed writer child gets (Note [Why staging memory is reused], Note [Staging areas and fork]).
+// Staging memory for captured snapshots: the capture visitor, the reuse of areas across captures, and the
+// memfd a writer process maps (Note [Why staging memory is reused], Note [Staging memory is a shared file]).
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "process.h"
@@ -24,19 +24,6 @@ state::StagedTree capture(const std::shared_ptr<state::StagingPool>& pool, const
   state::StagingSaver saver(staged);
   state::replay(tree, saver);
   return staged;
-}
-
-// Runs body in a forked child; its exit status (a signal shows as 128 + the signal).
-template <class Body>
-int in_child(Body&& body) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    std::signal(SIGSEGV, SIG_DFL);  // not Catch's handler: the parent reads the signal from the status
-    ::_exit(body());
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
 }  // namespace
@@ -103,45 +90,23 @@ TEST_CASE("captures in flight at once get their own areas; close unmaps the idle
   CHECK(pool->leased_areas() == 0);
 }
 
-TEST_CASE("a forked child keeps the bytes it was forked with while the parent captures again", "[state][staging]") {
+TEST_CASE("a capture's bytes lie in its area's memfd at offset_of, for another process to map", "[state][staging]") {
   auto pool = state::StagingPool::create();
-  state::MemoryTree tree;
-  tree.leaves["model/w"] = float_tensor({256, 1024}, 1.0f);
+  state::MemoryTree tree = sample_tree();
+  tree.leaves["model/big"] = float_tensor({512, 1024}, 3.0f);  // 2 MiB: the first capture grows a second mapping
   state::StagedTree staged = capture(pool, tree);
-  int ready[2], go[2];
-  REQUIRE(::pipe(ready) == 0);
-  REQUIRE(::pipe(go) == 0);
-  const std::vector<uint8_t> expected = std::get<state::TensorLeaf>(tree.leaves["model/w"]).data;
-  const state::LeafView view = staged.leaves["model/w"];
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    char c = 0;
-    if (::write(ready[1], &c, 1) != 1 || ::read(go[0], &c, 1) != 1) ::_exit(2);
-    ::_exit(std::memcmp(view.data, expected.data(), expected.size()) == 0 ? 0 : 1);
+  const state::StagingArea& area = staged.memory.area();
+  REQUIRE(area.fd() >= 0);
+  CHECK((::fcntl(area.fd(), F_GETFD) & FD_CLOEXEC) != 0);  // reaches a writer process only when handed over
+  CHECK(area.file_size() == area.capacity());
+  for (const auto& [key, view] : staged.leaves) {
+    INFO(key);
+    const uint64_t at = area.offset_of(view.data);
+    REQUIRE(at + view.size <= area.file_size());
+    std::vector<uint8_t> read_back(view.size);
+    REQUIRE(::pread(area.fd(), read_back.data(), view.size, static_cast<off_t>(at)) == static_cast<ssize_t>(view.size));
+    CHECK(std::memcmp(read_back.data(), view.data, view.size) == 0);
   }
-  char c = 0;
-  REQUIRE(::read(ready[0], &c, 1) == 1);
-  staged = {};  // given back while the child still reads it: the next capture reuses the area
-  tree.leaves["model/w"] = float_tensor({256, 1024}, -5.0f);
-  state::StagedTree next = capture(pool, tree);
-  CHECK(next.leaves["model/w"].data == view.data);  // the same memory ...
-  REQUIRE(::write(go[1], &c, 1) == 1);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  CHECK(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 0);  // ... yet the child wrote the bytes of its own snapshot
-  for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
-}
-
-TEST_CASE("a child forked after a capture gets that capture's memory, not older ones", "[state][staging]") {
-  auto pool = state::StagingPool::create();
-  state::MemoryTree tree;
-  tree.leaves["model/w"] = float_tensor({64, 1024}, 1.0f);
-  state::StagedTree older = capture(pool, tree);
-  state::StagedTree newest = capture(pool, tree);
-  const volatile uint8_t* old_bytes = static_cast<const uint8_t*>(older.leaves["model/w"].data);
-  const volatile uint8_t* new_bytes = static_cast<const uint8_t*>(newest.leaves["model/w"].data);
-  CHECK(in_child([&] { return new_bytes[100] == static_cast<const uint8_t*>(newest.leaves["model/w"].data)[100] ? 0 : 1; }) == 0);
-  // Note [Staging areas and fork]: the older capture is not mapped in the child at all.
-  CHECK(in_child([&] { return old_bytes[100] == 0 ? 3 : 4; }) == 128 + SIGSEGV);
+  int outside = 0;
+  CHECK_THROWS_AS(area.offset_of(&outside), std::out_of_range);
 }

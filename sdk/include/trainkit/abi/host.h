@@ -100,6 +100,7 @@ typedef struct tk_model_service {
 /* ---- "trainkit.snapshot/1": capture, write and verify whole training states. ------------------------ */
 #define TK_SERVICE_SNAPSHOT "trainkit.snapshot/1"
 typedef struct tk_snapshot tk_snapshot; /* opaque: a captured copy of the state, owned by the host */
+typedef struct tk_snapshot_writer tk_snapshot_writer; /* opaque: a writer process (1.3) */
 typedef struct tk_snapshot_service {
   uint32_t struct_size; /* [any thread] */
   /* Copies the state into host memory so training can go on while it is written: target "trainer" (the
@@ -121,6 +122,27 @@ typedef struct tk_snapshot_service {
   /* Reads the whole file and checks every checksum; on success sets *iteration to the iteration it was
    * taken at. A truncated, corrupt or foreign file answers TK_ERR_IO with the reason. [any thread] */
   tk_status (*verify)(const tk_host *host, const char *path, int64_t *iteration, tk_error *err);
+  /* ---- Appended in 1.3: writer processes (check TK_HAS_MEMBER(tk_snapshot_service, s, stop_writer)). --
+   * Rationale: writing in a fork()ed child copies the trainer's page tables on the training thread, far
+   * longer than the capture for a big run. A writer process is trainkit-snapshot-writer, started with
+   * posix_spawn from trainkit's libexec folder; it maps a captured copy's memory read-only (shared, not
+   * copied) and writes it with the same code and file guarantees as write. A writer ignores SIGINT, SIGTERM
+   * and SIGHUP and exits once stop_writer closed it or this process died, after finishing the file in hand. */
+  /* Starts a writer process; *out is the plugin's until stop_writer. TK_ERR_IO naming the executable when it
+   * is missing or cannot start. Needs no run (a plugin may check in create). [any thread] */
+  tk_status (*start_writer)(const tk_host *host, tk_snapshot_writer **out, tk_error *err);
+  /* Hands snapshot to the writer to write to path; returns once the writer has it. The plugin keeps the
+   * snapshot (does not release it) until writer_result answered for it. TK_ERR_IO when the writer has
+   * ended. [any thread; one thread per writer at a time] */
+  tk_status (*writer_send)(const tk_host *host, tk_snapshot_writer *writer, const tk_snapshot *snapshot,
+                           const char *path, tk_error *err);
+  /* Waits for the answer to the oldest writer_send not answered yet: TK_OK when its file is in place, else
+   * TK_ERR_IO with the reason (the write's error, or how the writer process ended; an ended writer answers
+   * TK_ERR_IO from then on). [any thread; one thread per writer at a time] */
+  tk_status (*writer_result)(const tk_host *host, tk_snapshot_writer *writer, tk_error *err);
+  /* Closes the writer, waits until its process exited (it finishes a file in hand first) and frees it.
+   * [any thread; not while another thread uses the writer] */
+  void (*stop_writer)(const tk_host *host, tk_snapshot_writer *writer);
 } tk_snapshot_service;
 
 /* ---- "trainkit.distributed/1" (1.2): the ranks of a data-parallel run. ----------------------------- */

@@ -19,7 +19,7 @@ extern "C" {
 #endif
 
 #define TK_ABI_MAJOR 1
-#define TK_ABI_MINOR 2
+#define TK_ABI_MINOR 3
 
 /* Whether *ptr, a `type` written by the other side, holds `member`. */
 #define TK_HAS_MEMBER(type, ptr, member) \

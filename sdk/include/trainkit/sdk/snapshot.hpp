@@ -12,11 +12,14 @@
 // Every file the service writes appears all at once (hidden temp file, fsync, rename, fsync of the folder).
 // Failures throw tk::Error with the host's status and message.
 //
+//   tk::SnapshotWriter writer = snapshots.start_writer();     // a writer process (ABI 1.3), e.g. in create
+//   writer.send(copy, path);                                  // returns at once; keep copy until result
+//   writer.result();                                          // blocks; throws the write's error
+//
 // A capture copies into memory the host keeps for the run: a copy given back (release, or ~CapturedSnapshot)
-// is reused by the next capture, so capturing costs a copy into warm pages. Writing in a fork()ed child: fork
-// right after the capture, before capturing again (a child gets the newest capture's memory only), and keep
-// the copy until the child has exited; released earlier, the next capture still works but pays for the
-// pages the child shares.
+// is reused by the next capture, so capturing costs a copy into warm pages. That memory is shared, not
+// private: a writer process, or a child a plugin fork()s, reads the copy's pages as they are, so keep the copy
+// until the writer answered for it (or the child exited); released earlier, the next capture overwrites it.
 #pragma once
 
 #include <cstdint>
@@ -92,6 +95,55 @@ class CapturedSnapshot {
   tk_snapshot* snapshot_ = nullptr;
 };
 
+// Use to write captured snapshots in a process of the host's (trainkit-snapshot-writer), one after another;
+// move-only, stopped when destroyed (the process finishes the file in hand first).
+class SnapshotWriter {
+ public:
+  SnapshotWriter() = default;
+  SnapshotWriter(const tk_host* host, const tk_snapshot_service* service, tk_snapshot_writer* writer)
+      : host_(host), service_(service), writer_(writer) {}
+  SnapshotWriter(SnapshotWriter&& other) noexcept { swap(other); }
+  SnapshotWriter& operator=(SnapshotWriter&& other) noexcept {
+    if (this != &other) {
+      stop();
+      swap(other);
+    }
+    return *this;
+  }
+  SnapshotWriter(const SnapshotWriter&) = delete;
+  SnapshotWriter& operator=(const SnapshotWriter&) = delete;
+  ~SnapshotWriter() { stop(); }
+
+  explicit operator bool() const { return writer_ != nullptr; }
+
+  // Hands the copy to the process; returns once it has it. Keep copy until result() answered for it.
+  // Throws tk::Error (TK_ERR_IO when the process has ended).
+  void send(const CapturedSnapshot& copy, const std::string& path) const {
+    tk_error err{sizeof(tk_error), TK_OK, {0}};
+    tk_status s = service_->writer_send(host_, writer_, copy.raw(), path.c_str(), &err);
+    if (s != TK_OK) throw Error(s, "writing snapshot \"", path, "\": ", err.message);
+  }
+  // Waits for the answer to the oldest send not answered yet: TK_OK when its file is in place, else the
+  // status with err filled (the write's error, or how the process ended). Never throws.
+  tk_status result(tk_error& err) const noexcept { return service_->writer_result(host_, writer_, &err); }
+
+  // Waits until the process exited (after the file in hand) and frees it. [not while another thread uses it]
+  void stop() noexcept {
+    if (writer_ != nullptr) service_->stop_writer(host_, writer_);
+    writer_ = nullptr;
+  }
+
+ private:
+  void swap(SnapshotWriter& other) noexcept {
+    std::swap(host_, other.host_);
+    std::swap(service_, other.service_);
+    std::swap(writer_, other.writer_);
+  }
+  const tk_host* host_ = nullptr;
+  const tk_snapshot_service* service_ = nullptr;
+  tk_snapshot_writer* writer_ = nullptr;
+};
+
 // Use to capture, write and verify whole training states; a cheap value, copy it where needed.
 class SnapshotService {
  public:
@@ -117,6 +169,19 @@ class SnapshotService {
     tk_error err{sizeof(tk_error), TK_OK, {0}};
     tk_status s = service_->write_now(host_, target.c_str(), format.c_str(), path.c_str(), &err);
     if (s != TK_OK) throw Error(s, "writing snapshot \"", path, "\": ", err.message);
+  }
+
+  // Starts a writer process (ABI 1.3; needs no run). Throws tk::Error naming the executable when it is
+  // missing, or TK_ERR_INVALID when this trainkit is older than 1.3. [any thread]
+  SnapshotWriter start_writer() const {
+    if (!TK_HAS_MEMBER(tk_snapshot_service, service_, stop_writer))
+      throw Error(TK_ERR_INVALID, "this trainkit cannot write snapshots in a writer process (it predates ABI 1.3)");
+    tk_error err{sizeof(tk_error), TK_OK, {0}};
+    tk_snapshot_writer* writer = nullptr;
+    tk_status s = service_->start_writer(host_, &writer, &err);
+    if (s != TK_OK) throw Error(s, err.message);
+    if (writer == nullptr) throw Error(TK_ERR_INTERNAL, "the host started no snapshot writer");
+    return SnapshotWriter(host_, service_, writer);
   }
 
   // Reads the whole file and checks it; a bad file is an answer, not an exception. [any thread]

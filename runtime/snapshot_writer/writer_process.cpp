@@ -1,0 +1,106 @@
+#include "snapshot_writer/writer_process.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+
+#include "core/error.h"
+#include "snapshot_writer/channel.h"
+#include "snapshot_writer/request.h"
+
+extern char** environ;
+
+namespace trainkit::snapshot_writer {
+namespace {
+
+constexpr int kChannelFd = 3;  // main.cpp reads requests from this descriptor
+
+std::string errno_text(int err) { return std::generic_category().message(err); }
+
+}  // namespace
+
+WriterProcess::WriterProcess(const std::string& executable) {
+  int ends[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
+    throw TrainingError(str_cat("cannot start the snapshot writer: socketpair: ", errno_text(errno)));
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, ends[1], kChannelFd);  // the copy at 3 is not close-on-exec
+  posix_spawnattr_init(&attr);
+  sigset_t none;
+  sigemptyset(&none);
+  posix_spawnattr_setsigmask(&attr, &none);  // the calling thread may block signals; the writer starts clean
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+  char* argv[] = {const_cast<char*>(executable.c_str()), nullptr};
+  const int err = ::posix_spawn(&pid_, executable.c_str(), &actions, &attr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  ::close(ends[1]);
+  if (err != 0) {
+    ::close(ends[0]);
+    pid_ = -1;
+    throw TrainingError(str_cat("cannot start the snapshot writer ", executable, ": ", errno_text(err)));
+  }
+  socket_ = ends[0];
+}
+
+WriterProcess::~WriterProcess() { stop(); }
+
+void WriterProcess::send(const state::StagedTree& tree, const std::string& format, const std::string& path) {
+  if (!gone_.empty()) throw TrainingError(gone_);
+  std::string request = encode_request(tree, format, path);
+  try {
+    send_message(socket_, request, tree.memory.area().fd());
+  } catch (const std::system_error&) {
+    throw TrainingError(ended(str_cat("handing it ", path)));
+  }
+}
+
+std::string WriterProcess::result() {
+  if (!gone_.empty()) return gone_;
+  std::string answer;
+  try {
+    if (receive_message(socket_, answer)) return decode_answer(answer);
+  } catch (const std::system_error&) {
+  }
+  return ended("writing");
+}
+
+std::string WriterProcess::ended(const std::string& doing) {
+  if (!gone_.empty()) return gone_;
+  ::close(socket_);
+  socket_ = -1;
+  int status = 0;
+  pid_t r;
+  do r = ::waitpid(pid_, &status, 0);
+  while (r < 0 && errno == EINTR);
+  const std::string who = str_cat("the snapshot writer process ", pid_);
+  if (r < 0) gone_ = str_cat(who, " ended while ", doing, " (cannot wait for it: ", errno_text(errno), ")");
+  else if (WIFSIGNALED(status))
+    gone_ = str_cat(who, " was killed by signal ", WTERMSIG(status), " (", ::strsignal(WTERMSIG(status)), ") while ", doing);
+  else
+    gone_ = str_cat(who, " exited with status ", WEXITSTATUS(status), " while ", doing);
+  pid_ = -1;
+  return gone_;
+}
+
+void WriterProcess::stop() noexcept {
+  if (socket_ >= 0) ::close(socket_);
+  socket_ = -1;
+  if (pid_ > 0) {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  pid_ = -1;
+  if (gone_.empty()) gone_ = "the snapshot writer process was stopped";
+}
+
+}  // namespace trainkit::snapshot_writer
