@@ -7,13 +7,13 @@
 #   scripts/bench.sh                      # everything (about 15 minutes on a quiet 2-core machine)
 #   SIZES="10 100" LOOP_ITERATIONS=1000 scripts/bench.sh   # shorter
 #
-# Environment: BUILD_DIR (build), SIZES in MiB ("10 100 1024"), SNAPSHOTS per writer (6), REPEATS (3),
+# Environment: BUILD_DIR (build), SIZES in MiB ("10 100 1024"), SNAPSHOTS per writer (12), REPEATS (3),
 # LOOP_ITERATIONS (3000). Numbers from a busy machine are noise: run it alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR="${BUILD_DIR:-build}"
 SIZES="${SIZES:-10 100 1024}"
-SNAPSHOTS="${SNAPSHOTS:-6}"
+SNAPSHOTS="${SNAPSHOTS:-12}"
 REPEATS="${REPEATS:-3}"
 LOOP_ITERATIONS="${LOOP_ITERATIONS:-3000}"
 
