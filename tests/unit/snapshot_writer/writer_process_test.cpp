@@ -24,13 +24,6 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-state::StagedTree capture(const std::shared_ptr<state::StagingPool>& pool, const state::MemoryTree& tree) {
-  state::StagedTree staged{pool->lease(), {}};
-  state::StagingSaver saver(staged);
-  state::replay(tree, saver);
-  return staged;
-}
-
 // Leaves of every type the torch format takes; 2 MiB of tensor, so the area grows past its first mapping.
 state::MemoryTree big_tree(float start) {
   state::MemoryTree tree;

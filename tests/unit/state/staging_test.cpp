@@ -17,17 +17,6 @@
 using namespace trainkit;
 using namespace trainkit::testing;
 
-namespace {
-
-state::StagedTree capture(const std::shared_ptr<state::StagingPool>& pool, const state::MemoryTree& tree) {
-  state::StagedTree staged{pool->lease(), {}};
-  state::StagingSaver saver(staged);
-  state::replay(tree, saver);
-  return staged;
-}
-
-}  // namespace
-
 TEST_CASE("a staged capture holds every leaf type unchanged", "[state][staging]") {
   auto pool = state::StagingPool::create();
   state::MemoryTree tree = sample_tree();

@@ -1,4 +1,5 @@
-// Helpers of the state tests: a tree holding every leaf type, DLTensor views, raw file access.
+// Helpers of the state tests: a tree holding every leaf type, DLTensor views, a capture into staging memory,
+// raw file access.
 #pragma once
 
 #include <dirent.h>
@@ -16,6 +17,8 @@
 #include <catch2/catch.hpp>
 
 #include "state/memory_tree.h"
+#include "state/staged_tree.h"
+#include "state/staging_pool.h"
 
 namespace trainkit::testing {
 
@@ -76,6 +79,14 @@ inline state::MemoryTree sample_tree() {
   std::memcpy(steps.data.data(), values, 16);
   tree.leaves["optimizer/main/state/0/step"] = steps;
   return tree;
+}
+
+// The tree captured into an area of `pool`, as the host captures a snapshot.
+inline state::StagedTree capture(const std::shared_ptr<state::StagingPool>& pool, const state::MemoryTree& tree) {
+  state::StagedTree staged{pool->lease(), {}};
+  state::StagingSaver saver(staged);
+  state::replay(tree, saver);
+  return staged;
 }
 
 inline std::vector<uint8_t> read_bytes(const std::string& path) {
