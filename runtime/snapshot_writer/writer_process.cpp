@@ -21,14 +21,12 @@ namespace {
 
 constexpr int kChannelFd = 3;  // main.cpp reads requests from this descriptor
 
-std::string errno_text(int err) { return std::generic_category().message(err); }
-
 }  // namespace
 
 WriterProcess::WriterProcess(const std::string& executable) {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
-    throw TrainingError(str_cat("cannot start the snapshot writer: socketpair: ", errno_text(errno)));
+    throw TrainingError(str_cat("cannot start the snapshot writer: socketpair: ", std::strerror(errno)));
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;
   posix_spawn_file_actions_init(&actions);
@@ -46,7 +44,7 @@ WriterProcess::WriterProcess(const std::string& executable) {
   if (err != 0) {
     ::close(ends[0]);
     pid_ = -1;
-    throw TrainingError(str_cat("cannot start the snapshot writer ", executable, ": ", errno_text(err)));
+    throw TrainingError(str_cat("cannot start the snapshot writer ", executable, ": ", std::strerror(err)));
   }
   socket_ = ends[0];
 }
@@ -82,7 +80,7 @@ std::string WriterProcess::ended(const std::string& doing) {
   do r = ::waitpid(pid_, &status, 0);
   while (r < 0 && errno == EINTR);
   const std::string who = str_cat("the snapshot writer process ", pid_);
-  if (r < 0) gone_ = str_cat(who, " ended while ", doing, " (cannot wait for it: ", errno_text(errno), ")");
+  if (r < 0) gone_ = str_cat(who, " ended while ", doing, " (cannot wait for it: ", std::strerror(errno), ")");
   else if (WIFSIGNALED(status))
     gone_ = str_cat(who, " was killed by signal ", WTERMSIG(status), " (", ::strsignal(WTERMSIG(status)), ") while ", doing);
   else

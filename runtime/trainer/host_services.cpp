@@ -20,9 +20,10 @@ namespace trainkit {
 namespace {
 
 const HostBinding& binding_of(const tk_host* host) { return *static_cast<const HostBinding*>(host->host_data); }
+const HostServices& services_of(const tk_host* host) { return *binding_of(host).services; }
 
 // The attached run, or nullptr when no training is running.
-const RunServices* run_of(const tk_host* host) { return binding_of(host).services->run(); }
+const RunServices* run_of(const tk_host* host) { return services_of(host).run(); }
 
 Session* session_of(const tk_host* host) {
   const RunServices* run = run_of(host);
@@ -142,7 +143,7 @@ namespace {
 
 tk_status snapshot_start_writer(const tk_host* host, tk_snapshot_writer** out, tk_error* err) {
   if (out == nullptr) return fail_with(err, TK_ERR_INVALID, "out must not be NULL");
-  return guarded(err, TK_ERR_IO, [&] { *out = new tk_snapshot_writer(binding_of(host).services->snapshot_writer()); });
+  return guarded(err, TK_ERR_IO, [&] { *out = new tk_snapshot_writer(services_of(host).snapshot_writer()); });
 }
 
 tk_status snapshot_writer_send(const tk_host*, tk_snapshot_writer* writer, const tk_snapshot* snapshot,
@@ -164,7 +165,6 @@ void snapshot_stop_writer(const tk_host*, tk_snapshot_writer* writer) { delete w
 
 // "trainkit.distributed/1": ranks from HostServices, collectives through the attached run's communicator;
 // a run of one process has none, and its collectives have nothing to wait for.
-const HostServices& services_of(const tk_host* host) { return *binding_of(host).services; }
 int32_t dist_rank(const tk_host* host) { return services_of(host).rank(); }
 int32_t dist_world_size(const tk_host* host) { return services_of(host).world_size(); }
 int32_t dist_local_rank(const tk_host* host) { return services_of(host).local_rank(); }
