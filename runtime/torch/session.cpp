@@ -177,7 +177,8 @@ class TorchSession final : public Session {
   };
 
   void save_model(state::Visitor& v) const;
-  std::vector<StagedTensor> read_model(state::Visitor& v) const;
+  // `source` names what is read in a refusal: "the snapshot" (resume) or "the file" (--init-from).
+  std::vector<StagedTensor> read_model(state::Visitor& v, const char* source) const;
   static void apply_model(const std::vector<StagedTensor>& staged);
   void save_updater(state::Visitor& v) const;
   StagedUpdater read_updater(state::Visitor& v) const;
@@ -431,13 +432,13 @@ void TorchSession::save_model(state::Visitor& v) const {
   for (const auto& [name, buffer] : model_->named_buffers()) dl::save_tensor(v, name, buffer);
 }
 
-std::vector<TorchSession::StagedTensor> TorchSession::read_model(state::Visitor& v) const {
+std::vector<TorchSession::StagedTensor> TorchSession::read_model(state::Visitor& v, const char* source) const {
   std::vector<StagedTensor> staged;
   dl::Scope scope(v, "model");
   auto read = [&](const std::string& name, const at::Tensor& live, const char* kind) {
     const std::string what = str_cat("model ", kind, " \"", name, "\"");
     at::Tensor loaded = dl::load_tensor(v, name, live.scalar_type(), live.sizes(), what);
-    TK_CHECK(loaded.defined(), ResumeError, "the snapshot has no ", what);
+    TK_CHECK(loaded.defined(), ResumeError, source, " has no ", what);
     staged.push_back({live, loaded});
   };
   for (size_t i = 0; i < parameters_.size(); ++i) read(names_[i], parameters_[i], "parameter");
@@ -498,7 +499,7 @@ void TorchSession::visit_parts(state::Visitor& v, const SessionParts& parts) {
   with_resume_errors([&] {
     // Read and check everything, then change the session: a refused snapshot leaves it untouched.
     std::vector<StagedTensor> model;
-    if (parts.model) model = read_model(v);
+    if (parts.model) model = read_model(v, "the snapshot");
     optimizer::LoadedState optimizer;
     if (parts.optimizer) {
       dl::Scope scope(v, "optimizer");
@@ -515,7 +516,7 @@ void TorchSession::visit_parts(state::Visitor& v, const SessionParts& parts) {
 std::string TorchSession::init_model_from(const state::MemoryTree& tree, bool strict) {
   if (strict) {
     state::MemoryLoader loader(tree);
-    with_resume_errors([&] { apply_model(read_model(loader)); });
+    with_resume_errors([&] { apply_model(read_model(loader, "the file")); });
     return str_cat("loaded all ", parameters_.size() + model_->named_buffers().size(), " model tensors");
   }
   // Not strict: keep only the saved tensors whose name, dtype and shape fit, then load those.

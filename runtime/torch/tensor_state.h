@@ -151,7 +151,7 @@ inline at::Tensor load_any_tensor(state::Visitor& v, const std::string& key, con
 }
 
 // LOAD: like load_any_tensor, but the saved dtype and shape must be `type` and `shape` (ResumeError
-// "<what>: the snapshot has float32 [64, 784], expected float32 [32, 784]" otherwise).
+// "<what>: saved as float32 [64, 784], expected float32 [32, 784]" otherwise).
 inline at::Tensor load_tensor(state::Visitor& v, const std::string& key, at::ScalarType type, at::IntArrayRef shape,
                               const std::string& what) {
   DLDataType dtype{};
@@ -159,7 +159,7 @@ inline at::Tensor load_tensor(state::Visitor& v, const std::string& key, at::Sca
   if (!v.tensor_info(key, dtype, saved_shape)) return {};
   const DLDataType want = *dtype_of(type);
   const std::vector<int64_t> want_shape(shape.begin(), shape.end());
-  TK_CHECK(same(dtype, want) && saved_shape == want_shape, ResumeError, what, ": the snapshot has ",
+  TK_CHECK(same(dtype, want) && saved_shape == want_shape, ResumeError, what, ": saved as ",
            describe(dtype, saved_shape), ", expected ", describe(want, want_shape));
   at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
   v.tensor(key, view(t)->dl);

@@ -39,6 +39,16 @@ TEST_CASE("init-from loads model weights strictly and refuses a model that does 
   INFO(loose.err);
   REQUIRE(loose.exit_code == 0);
   CHECK_THAT(loose.err, Contains("loaded 1 of 4 model tensors") && Contains("kept as initialised"));
+
+  // A deeper model does not fit the file: the message speaks of what was saved, not of a snapshot.
+  std::string deeper = small_manifest("1 epoch", "");
+  deeper.replace(deeper.find("hidden = [32]"), 13, "hidden = [32, 32]");
+  write_file(dir.file("d.toml"), deeper);
+  auto misfit = run_trainkit({"run", dir.file("d.toml"), "--init-from", weights, "--out", dir.file("d")});
+  CHECK(misfit.exit_code == 3);
+  CHECK_THAT(misfit.err, Contains("cannot initialise the model from ") && Contains(": saved as float32 [10, 32], expected "
+                                                                                   "float32 [32, 32]"));
+  CHECK_THAT(misfit.err, !Contains("snapshot"));
 }
 
 TEST_CASE("a model-only snapshot cannot be resumed from") {

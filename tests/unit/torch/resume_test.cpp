@@ -399,7 +399,7 @@ TEST_CASE("a snapshot that does not fit the manifest is a ResumeError and change
   SECTION("another model shape") {
     Manifest m = base;
     m.model.hidden = {16};
-    check_refused(m, good, "model parameter \"1.weight\": the snapshot has float32 [32, 784], expected float32 [16, 784]");
+    check_refused(m, good, "model parameter \"1.weight\": saved as float32 [32, 784], expected float32 [16, 784]");
   }
   SECTION("another model") {
     Manifest m = base;
@@ -417,14 +417,14 @@ TEST_CASE("a snapshot that does not fit the manifest is a ResumeError and change
     auto& leaf = std::get<state::TensorLeaf>(tree.leaves.at("model/1.bias"));
     leaf.dtype.bits = 64;
     leaf.data.resize(leaf.data.size() * 2);
-    check_refused(base, tree, "model parameter \"1.bias\": the snapshot has float64 [32], expected float32 [32]");
+    check_refused(base, tree, "model parameter \"1.bias\": saved as float64 [32], expected float32 [32]");
   }
   SECTION("optimizer state that does not fit its parameter") {
     state::MemoryTree tree = good;
     auto& leaf = std::get<state::TensorLeaf>(tree.leaves.at("optimizer/state/3/exp_avg"));
     leaf.shape = {5};
     leaf.data.resize(20);
-    check_refused(base, tree, "optimizer state of parameter 3 exp_avg: the snapshot has float32 [5], expected float32 [10]");
+    check_refused(base, tree, "optimizer state of parameter 3 exp_avg: saved as float32 [5], expected float32 [10]");
   }
   SECTION("optimizer state with a step but no moments") {
     state::MemoryTree tree = good;
@@ -458,6 +458,23 @@ TEST_CASE("a snapshot that does not fit the manifest is a ResumeError and change
     std::get<std::vector<uint8_t>>(tree.leaves.at("updater/default_generator")).resize(100);
     check_refused(base, tree, "default_generator: bad generator state");
   }
+}
+
+TEST_CASE("init_model_from speaks of the file it reads, not of a snapshot", "[torch][resume]") {
+  TempDir dir;
+  write_tiny_split(dir.path(), "tiny", kExamples);
+  const Manifest m = tiny_manifest(dir);
+  auto trained = make_session(m);
+  run(*trained, 0, 2);
+  state::MemoryTree weights;
+  {
+    state::MemorySaver saver(weights);
+    trained->visit_model(saver);
+  }
+  weights.leaves.erase("model/4.bias");
+  auto fresh = make_session(m);
+  CHECK_THROWS_WITH(fresh->init_model_from(weights, /*strict=*/true), "the file has no model parameter \"4.bias\"");
+  CHECK(fresh->init_model_from(weights, /*strict=*/false) == "loaded 3 of 4 model tensors; kept as initialised: 4.bias");
 }
 
 }  // namespace
