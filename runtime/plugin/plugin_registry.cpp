@@ -96,57 +96,30 @@ std::optional<std::string> PluginRegistry::load_checked(const std::string& path,
   LoadedPlugin plugin{path,        descriptor.id, descriptor.version, descriptor.description ? descriptor.description : "",
                       entry->abi,  entry,         {},                 {}};
   std::optional<std::string> reason = read_classes(*entry, &plugin.classes);
-  for (size_t i = 0; !reason && i < plugin.classes.size(); ++i) {
-    auto clash = classes_.find(plugin.classes[i]->name);
-    if (clash != classes_.end())
-      reason = str_cat("extension class \"", plugin.classes[i]->name, "\" is already provided by ",
-                       loaded_[clash->second.plugin].path);
-  }
+  if (!reason) reason = classes_.first_clash(plugin.classes, loaded_);
   if (!reason) reason = read_dataset_classes(*entry, &plugin.datasets);
-  for (size_t i = 0; !reason && i < plugin.datasets.size(); ++i) {
-    auto clash = datasets_.find(plugin.datasets[i]->name);
-    if (clash != datasets_.end())
-      reason = str_cat("dataset class \"", plugin.datasets[i]->name, "\" is already provided by ",
-                       loaded_[clash->second.first].path);
-  }
+  if (!reason) reason = datasets_.first_clash(plugin.datasets, loaded_);
   if (reason) {
     call_deinit(*entry);
     return reason;
   }
-  for (const auto* cls : plugin.classes) classes_[cls->name] = ClassRef{loaded_.size(), cls};
-  for (const auto* cls : plugin.datasets) datasets_[cls->name] = {loaded_.size(), cls};
+  classes_.add(plugin.classes, loaded_.size());
+  datasets_.add(plugin.datasets, loaded_.size());
   loaded_.push_back(std::move(plugin));
   return std::nullopt;
 }
 
 const tk_extension_class* PluginRegistry::find_class(const std::string& name, const LoadedPlugin** owner) const {
-  auto it = classes_.find(name);
-  if (it == classes_.end()) {
-    if (owner != nullptr) *owner = nullptr;
-    return nullptr;
-  }
-  if (owner != nullptr) *owner = &loaded_[it->second.plugin];
-  return it->second.cls;
+  return classes_.find(name, loaded_, owner);
 }
 
-std::vector<std::string> PluginRegistry::class_names() const {
-  std::vector<std::string> names;
-  names.reserve(classes_.size());
-  for (const auto& [name, ref] : classes_) names.push_back(name);  // std::map: already sorted
-  return names;
-}
+std::vector<std::string> PluginRegistry::class_names() const { return classes_.names(); }
 
 const tk_dataset_class* PluginRegistry::find_dataset(const std::string& name, const LoadedPlugin** owner) const {
-  auto it = datasets_.find(name);
-  if (owner != nullptr) *owner = it == datasets_.end() ? nullptr : &loaded_[it->second.first];
-  return it == datasets_.end() ? nullptr : it->second.second;
+  return datasets_.find(name, loaded_, owner);
 }
 
-std::vector<std::string> PluginRegistry::dataset_names() const {
-  std::vector<std::string> names;
-  for (const auto& [name, ref] : datasets_) names.push_back(name);
-  return names;
-}
+std::vector<std::string> PluginRegistry::dataset_names() const { return datasets_.names(); }
 
 void PluginRegistry::shutdown() {
   if (shut_down_) return;

@@ -86,9 +86,45 @@ class PluginRegistry {
   void shutdown();
 
  private:
-  struct ClassRef {
-    size_t plugin;  // index into loaded_
-    const tk_extension_class* cls;
+  // One kind of class (extension or dataset) by name, with the index into loaded_ of the plugin providing
+  // it: both kinds clash, are found and are listed the same way.
+  template <typename Class>
+  class ClassIndex {
+   public:
+    explicit ClassIndex(const char* kind) : kind_(kind) {}
+    // '<kind> "<name>" is already provided by <path>' for the first of classes another plugin provides.
+    std::optional<std::string> first_clash(const std::vector<const Class*>& classes,
+                                           const std::vector<LoadedPlugin>& loaded) const {
+      for (const Class* cls : classes) {
+        auto it = by_name_.find(cls->name);
+        if (it != by_name_.end())
+          return std::string(kind_) + " \"" + cls->name + "\" is already provided by " + loaded[it->second.plugin].path;
+      }
+      return std::nullopt;
+    }
+    void add(const std::vector<const Class*>& classes, size_t plugin) {
+      for (const Class* cls : classes) by_name_[cls->name] = Ref{plugin, cls};
+    }
+    const Class* find(const std::string& name, const std::vector<LoadedPlugin>& loaded,
+                      const LoadedPlugin** owner) const {
+      auto it = by_name_.find(name);
+      if (owner != nullptr) *owner = it == by_name_.end() ? nullptr : &loaded[it->second.plugin];
+      return it == by_name_.end() ? nullptr : it->second.cls;
+    }
+    std::vector<std::string> names() const {  // sorted: std::map
+      std::vector<std::string> names;
+      names.reserve(by_name_.size());
+      for (const auto& entry : by_name_) names.push_back(entry.first);
+      return names;
+    }
+
+   private:
+    struct Ref {
+      size_t plugin;  // index into loaded_
+      const Class* cls;
+    };
+    const char* kind_;
+    std::map<std::string, Ref> by_name_;
   };
 
   std::optional<std::string> load_checked(const std::string& path, const std::string& real, const std::string& root);
@@ -99,8 +135,8 @@ class PluginRegistry {
   std::string libtorch_version_;
   std::vector<LoadedPlugin> loaded_;
   std::vector<RefusedPlugin> refused_;
-  std::map<std::string, ClassRef> classes_;  // by name
-  std::map<std::string, std::pair<size_t, const tk_dataset_class*>> datasets_;  // by name: plugin, class
+  ClassIndex<tk_extension_class> classes_{"extension class"};
+  ClassIndex<tk_dataset_class> datasets_{"dataset class"};
   std::set<std::string> tried_;              // real paths
   std::unique_ptr<PluginScan> scan_;         // null: probe only
   bool shut_down_ = false;
