@@ -7,8 +7,8 @@
 
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 
+#include "damaged_plugin.h"
 #include "e2e_support.h"
 
 using namespace tk_test;
@@ -28,29 +28,8 @@ std::string add(const TempDir& dir, const std::string& fixture_relative, const s
   return to;
 }
 
-// good_b.so with byte 0x60 inverted: ld.so asserts and exits 127 in whatever process opens it.
-void add_damaged(const TempDir& dir, const std::string& name) {
-  const std::string path = add(dir, "good/good_b.so", name);
-  std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
-  char byte = 0;
-  file.seekg(0x60);
-  file.read(&byte, 1);
-  byte = static_cast<char>(byte ^ 0xff);
-  file.seekp(0x60);
-  file.write(&byte, 1);
-}
-
-// The words of the scanner's refusal of add_damaged's file: ld.so's, with code 127. A scanner built with ASan
-// dies of SIGSEGV on the file before ld.so prints anything (scripts/sanitize.sh builds this test and the
-// scanner alike); the file is refused either way, which is what these tests are about.
-std::string loader_crash_words(const std::string& words) {
-#if defined(__SANITIZE_ADDRESS__)
-  (void)words;
-  return "crashed the plugin scanner (SIGSEGV";
-#else
-  return words;
-#endif
-}
+// good_b.so, damaged so that the system loader asserts (damaged_plugin.h).
+void add_damaged(const TempDir& dir, const std::string& name) { tk_test::damage_first_program_header(add(dir, "good/good_b.so", name)); }
 
 // The output line of `trainkit plugins` for a file name.
 std::string row(const std::string& out, const std::string& file) {
@@ -75,7 +54,7 @@ TEST_CASE("plugins: a file that crashes the system loader is refused with ld.so'
   CHECK(r.exit_code == 0);
   CHECK_THAT(row(r.out, "good_b.so"), Contains("org.trainkit.test.good_b"));
   CHECK_THAT(row(r.out, "damaged.so"),
-             Contains("refused: " + loader_crash_words("the plugin scanner exited with code 127 while loading it; "
+             Contains("refused: " + tk_test::damaged_loader_refusal("the plugin scanner exited with code 127 while loading it; "
                                                        "it printed: Inconsistency detected by ld.so")));
   CHECK_THAT(row(r.out, "log_report.so"), Contains("org.trainkit.log_report"));  // the standard plugins too
 }
@@ -170,6 +149,6 @@ TEST_CASE("validate: a run's plugin folder with a crashing plugin warns about it
              small_manifest("1 epoch", "[[extension]]\nuse = \"log_report\"\n", "plugin_dirs = [\"plugins\"]\n"));
   const ProcessResult r = run_trainkit({"validate", dir.file("m.toml")}, {{"XDG_CACHE_HOME", cache.path()}});
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.err, Contains("damaged.so refused: " + loader_crash_words("the plugin scanner exited with code 127")));
+  CHECK_THAT(r.err, Contains("damaged.so refused: " + tk_test::damaged_loader_refusal("the plugin scanner exited with code 127")));
   CHECK_THAT(r.out, Contains("is valid"));
 }
