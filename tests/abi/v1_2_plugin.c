@@ -8,7 +8,8 @@
  * Extension abi_v1_2_ranks: looks the distributed service up at create and reports what it said there,
  *   "abi/v1_2/{rank,world_size,local_rank}", and at each call what its collectives gave: "abi/v1_2/sum" (an
  *   all-reduce of 1), "abi/v1_2/broadcast_kept" = 1 when rank 0's text came back, and
- *   "abi/v1_2/context_agrees" = 1 when the call's tk_context names the same rank and world size. */
+ *   "abi/v1_2/context_agrees" = 1 when the call's tk_context names the same rank and world size. A rank
+ *   that did not get rank 0's text fails the call: the reports of ranks other than 0 reach no log. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +191,7 @@ static tk_status ranks_call(void *self, const tk_context *ctx, tk_error *err) {
       (status = r->dist->all_reduce(r->host, sum, 1, TK_REDUCE_SUM, err)) != TK_OK ||
       (status = r->dist->broadcast(r->host, text, sizeof text, 0, err)) != TK_OK)
     return status;
+  if (strcmp(text, "from rank 0") != 0) return fail(err, TK_ERR_INVALID, "the broadcast did not carry rank 0's text");
   if ((status = report(r->host, "abi/v1_2/rank", r->rank, err)) != TK_OK ||
       (status = report(r->host, "abi/v1_2/world_size", r->world_size, err)) != TK_OK ||
       (status = report(r->host, "abi/v1_2/local_rank", r->local_rank, err)) != TK_OK ||

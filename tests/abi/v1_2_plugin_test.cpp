@@ -1,7 +1,8 @@
 // The versioning promise for 1.2 (docs/abi.md): a plugin built against the frozen 1.2 headers loads and runs,
 // and what 1.2 added works from plain C: a dataset class trained on, an out-file option whose file lands in
 // the output folder (and whose bad names are refused before anything trains), and trainkit.distributed/1,
-// which in a run of one process says rank 0 of 1 and whose collectives return at once.
+// which in a run of one process says rank 0 of 1 and whose collectives return at once, and in a run of two
+// ranks (`--nproc 2`, c10d + Gloo on 127.0.0.1) sums and broadcasts across them.
 #include <catch2/catch.hpp>
 
 #include "abi_test_support.h"
@@ -96,6 +97,31 @@ use = "log_report"
     CHECK(record["abi/v1_2/local_rank"].get<double>() == 0.0);
     CHECK(record["abi/v1_2/sum"].get<double>() == 1.0);
     CHECK(record["abi/v1_2/broadcast_kept"].get<double>() == 1.0);
+    CHECK(record["abi/v1_2/context_agrees"].get<double>() == 1.0);
+  }
+}
+
+TEST_CASE("the frozen 1.2 plugin's collectives reach across two ranks, and its dataset class feeds both") {
+  TempDir dir;
+  const std::string plugins = plugin_folder(dir, {TK_ABI_V1_2_PLUGIN});
+  write_file(dir.file("m.toml"), v1_2_manifest(plugins, R"(
+[[extension]]
+use = "abi_v1_2_ranks"
+
+[[extension]]
+use = "log_report"
+)") + "\n[distributed]\ntimeout = 20\n");
+  auto r = run_trainkit({"run", dir.file("m.toml"), "--nproc", "2"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Contains("batch 8 per rank x 2 ranks, 2 iterations per epoch"));
+  auto log = read_json(dir.file("result/log"));  // rank 0's; rank 1 fails its call if the broadcast missed it
+  REQUIRE(log.size() == 2);
+  for (const auto& record : log) {
+    INFO(record.dump());
+    CHECK(record["abi/v1_2/rank"].get<double>() == 0.0);
+    CHECK(record["abi/v1_2/world_size"].get<double>() == 2.0);
+    CHECK(record["abi/v1_2/sum"].get<double>() == 2.0);  // both ranks' 1
     CHECK(record["abi/v1_2/context_agrees"].get<double>() == 1.0);
   }
 }
