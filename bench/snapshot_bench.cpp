@@ -8,7 +8,8 @@
 //   stall      capture + writer start of thread, process, thread_queue, process_queue  vs  memcpy of the
 //              same bytes into warm memory (target <= 1.5); for the process writers also the capture
 //              alone (their writer start is handing the copy to a writer process, for `process` after
-//              posix_spawn of a new one)
+//              posix_spawn of a new one) and the wait before the capture (the previous write's answer, or a
+//              full queue; whatever the training thread does to take the previous snapshot back)
 //   sync write the simple writer's whole write (visit, encode, write, fsync, rename)  vs  dd bs=1M
 //              conv=fdatasync of as many bytes (throughput target >= 0.8)
 //   torch      the simple writer with format = "torch"  vs  Python's torch.save + fsync of the same state
@@ -274,6 +275,9 @@ int main(int argc, char** argv) {
       double capture = steady(results[i].captures, writers[i].warm_up);
       print_row(("  " + writers[i].writer + ": capture alone").c_str(), memcpy_name, memcpy_s, "capture", capture,
                 capture / memcpy_s, "(time ratio; the rest is the writer start)");
+      double wait = steady(results[i].waits, writers[i].warm_up);
+      print_row(("  " + writers[i].writer + ": wait").c_str(), memcpy_name, memcpy_s, "wait for the previous write",
+                wait, wait / memcpy_s, "(time ratio; before the capture, not in the stall above)");
     }
   }
   const double sync_s = steady(results[0].stalls, 1);

@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -106,28 +107,42 @@ class ThreadWriter final : public BackgroundWriter {
 
 // ppe's ProcessWriter (StandardWriter): a new process per snapshot, the previous one's answer awaited first.
 // The first process starts with the writer (Note [Writer processes]); each later one at its submit.
+// Note [Answers off the training thread]: a thread of the writer's waits for each answer, gives the copy
+// back and stops the process, so the staging area is made warm again (StagingPool) and the process reaped
+// while training goes on; make_room joins it, so a result is still known at the next snapshot.
 class ProcessWriter final : public BackgroundWriter {
  public:
   ProcessWriter(const tk::SnapshotService& service, WriteSink& sink)
       : service_(service), sink_(sink), next_(service.start_writer()) {}
   ~ProcessWriter() override { drain(); }
   void make_room() override {
-    if (!running_) return;
-    await_answer(running_->first, running_->second, sink_);
-    running_.reset();  // stops the process: it wrote its one snapshot
+    if (answering_.joinable()) answering_.join();
   }
   void submit(Job job) override {
     make_room();
     tk::SnapshotWriter writer = next_ ? std::move(next_) : service_.start_writer();
-    if (hand_over(writer, job, sink_)) running_.emplace(std::move(writer), std::move(job));
+    if (!hand_over(writer, job, sink_)) return;
+    running_.emplace(std::move(writer), std::move(job));
+    try {
+      answering_ = std::thread([this] { settle(); });
+    } catch (const std::system_error&) {
+      settle();  // no thread to spare: wait here, since the process reads the copy until it answers
+    }
   }
   void drain() override { make_room(); }
 
  private:
+  // Reports the running write's answer, gives its copy back and stops its process (it wrote its one snapshot).
+  void settle() noexcept {
+    await_answer(running_->first, running_->second, sink_);
+    running_.reset();
+  }
+
   const tk::SnapshotService service_;
   WriteSink& sink_;
   tk::SnapshotWriter next_;  // started, not written with yet
-  std::optional<std::pair<tk::SnapshotWriter, Job>> running_;
+  std::optional<std::pair<tk::SnapshotWriter, Job>> running_;  // handed over; answering_'s while it runs
+  std::thread answering_;  // waits for running_'s answer
 };
 
 // ppe's ThreadQueueWriter / ProcessQueueWriter with a bounded queue: one consumer, FIFO, back-pressure.

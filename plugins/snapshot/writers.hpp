@@ -13,8 +13,9 @@
 // How each kind runs (the `writer` option):
 //   thread         a std::thread per snapshot; make_room joins the previous one: at most one write in flight.
 //   process        a writer process per snapshot (the host's trainkit-snapshot-writer, started with
-//                  posix_spawn: Note [Writer processes] in writers.cpp); make_room waits for the previous one's
-//                  answer, so the result of a write is known at the next snapshot or at finalize.
+//                  posix_spawn: Note [Writer processes] in writers.cpp); a thread awaits its answer and gives
+//                  the copy back (Note [Answers off the training thread]); make_room joins that thread, so
+//                  the result of a write is known at the next snapshot or at finalize.
 //   thread_queue   one consumer thread fed by a bounded queue of queue_size captured copies; make_room blocks
 //                  the trainer while the queue is full, so memory is bounded by queue_size + 1 copies.
 //   process_queue  the same queue and bound, but the consumer hands each copy to one long-lived writer
@@ -45,8 +46,8 @@ struct Job {
   std::string path;  // dir + "/" + name
 };
 
-// Told how each background write ended, on the thread that learned it (a worker, or the main thread when
-// it waits for a process writer's answer). The file is already in place when committed is called.
+// Told how each background write ended, on the thread that learned it (a worker; the main thread when a
+// writer process could not take the copy). The file is already in place when committed is called.
 class WriteSink {
  public:
   virtual void committed(const Job& job) noexcept = 0;

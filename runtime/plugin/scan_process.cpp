@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,8 +15,7 @@
 #include <vector>
 
 #include "core/error.h"
-
-extern char** environ;
+#include "core/libexec.h"
 
 namespace trainkit {
 namespace {
@@ -109,43 +107,6 @@ int reap(pid_t pid) {
   return status;
 }
 
-class Spawn {
- public:
-  Spawn() {
-    ::posix_spawn_file_actions_init(&actions_);
-    ::posix_spawnattr_init(&attr_);
-  }
-  ~Spawn() {
-    ::posix_spawn_file_actions_destroy(&actions_);
-    ::posix_spawnattr_destroy(&attr_);
-  }
-  Spawn(const Spawn&) = delete;
-  Spawn& operator=(const Spawn&) = delete;
-
-  // Returns 0 or the errno posix_spawn reported (e.g. ENOENT for a missing scanner).
-  int start(const std::string& scanner, const std::string& file, int output_fd, int verdict_fd, pid_t* pid) {
-    ::posix_spawn_file_actions_addopen(&actions_, 0, "/dev/null", O_RDONLY, 0);
-    ::posix_spawn_file_actions_adddup2(&actions_, output_fd, 1);
-    ::posix_spawn_file_actions_adddup2(&actions_, output_fd, 2);
-    ::posix_spawn_file_actions_adddup2(&actions_, verdict_fd, 3);
-    ::posix_spawn_file_actions_addclosefrom_np(&actions_, 4);
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    ::posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    ::posix_spawnattr_setpgroup(&attr_, 0);
-    ::posix_spawnattr_setsigmask(&attr_, &none);
-    ::posix_spawnattr_setsigdefault(&attr_, &all);
-    std::vector<char*> argv = {const_cast<char*>(scanner.c_str()), const_cast<char*>("--"),
-                               const_cast<char*>(file.c_str()), nullptr};
-    return ::posix_spawn(pid, scanner.c_str(), &actions_, &attr_, argv.data(), environ);
-  }
-
- private:
-  posix_spawn_file_actions_t actions_;
-  posix_spawnattr_t attr_;
-};
-
 }  // namespace
 
 std::string printed_summary(const std::string& output) {
@@ -176,7 +137,8 @@ ScanOutcome run_scanner(const std::string& scanner, const std::string& file, dou
   Fd verdict_child(verdict_pipe[1]);
 
   pid_t pid = -1;
-  const int error = Spawn().start(scanner, file, output_child.get(), verdict_child.get(), &pid);
+  const HelperLaunch launch{{{output_child.get(), 1}, {output_child.get(), 2}, {verdict_child.get(), 3}}, /*isolated=*/true};
+  const int error = spawn_helper(scanner, {"--", file}, launch, &pid);
   if (error != 0) return refused(str_cat("cannot start the plugin scanner ", scanner, ": ", std::strerror(error)), false);
   output_child.reset();  // the child holds the write ends now: end of file means it closed them
   verdict_child.reset();

@@ -1,7 +1,5 @@
 #include "snapshot_writer/writer_process.h"
 
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -11,10 +9,9 @@
 #include <system_error>
 
 #include "core/error.h"
+#include "core/libexec.h"
 #include "snapshot_writer/channel.h"
 #include "snapshot_writer/request.h"
-
-extern char** environ;
 
 namespace trainkit::snapshot_writer {
 namespace {
@@ -27,19 +24,7 @@ WriterProcess::WriterProcess(const std::string& executable) {
   int ends[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ends) != 0)
     throw TrainingError(str_cat("cannot start the snapshot writer: socketpair: ", std::strerror(errno)));
-  posix_spawn_file_actions_t actions;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, ends[1], kChannelFd);  // the copy at 3 is not close-on-exec
-  posix_spawnattr_init(&attr);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attr, &none);  // the calling thread may block signals; the writer starts clean
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-  char* argv[] = {const_cast<char*>(executable.c_str()), nullptr};
-  const int err = ::posix_spawn(&pid_, executable.c_str(), &actions, &attr, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
+  const int err = spawn_helper(executable, {}, {{{ends[1], kChannelFd}}, /*isolated=*/false}, &pid_);
   ::close(ends[1]);
   if (err != 0) {
     ::close(ends[0]);
