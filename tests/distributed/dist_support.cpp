@@ -35,21 +35,6 @@ Strings list_dir(const std::string& path) {
   return names;
 }
 
-void check_same_leaves(const trainkit::state::MemoryTree& a, const trainkit::state::MemoryTree& b,
-                       const std::vector<std::string>& prefixes) {
-  for (const std::string& prefix : prefixes) {
-    size_t seen = 0;
-    for (auto it = a.leaves.lower_bound(prefix); it != a.leaves.end() && it->first.rfind(prefix, 0) == 0; ++it) {
-      INFO(it->first);
-      REQUIRE(b.leaves.count(it->first) == 1);
-      CHECK((it->second == b.leaves.at(it->first)));
-      ++seen;
-    }
-    INFO(prefix);
-    CHECK(seen > 0);
-  }
-}
-
 double max_float_difference(const trainkit::state::MemoryTree& a, const trainkit::state::MemoryTree& b,
                             const std::string& prefix) {
   double worst = 0;

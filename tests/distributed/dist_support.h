@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "e2e_support.h"
+#include "same_state.h"  // check_same_leaves
 #include "state/memory_tree.h"
 
 namespace tk_test {
@@ -24,10 +25,6 @@ trainkit::state::MemoryTree read_snapshot(const std::string& path);
 using Strings = std::vector<std::string>;
 // The names in a folder, sorted.
 Strings list_dir(const std::string& path);
-
-// Every leaf under each prefix is bit-identical in both trees (and present in both).
-void check_same_leaves(const trainkit::state::MemoryTree& a, const trainkit::state::MemoryTree& b,
-                       const std::vector<std::string>& prefixes);
 
 // The largest absolute difference between the float32 tensors under prefix (same keys and shapes required).
 double max_float_difference(const trainkit::state::MemoryTree& a, const trainkit::state::MemoryTree& b,

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "e2e_support.h"
+#include "same_state.h"
 #include "state/archive.h"
 
 using namespace tk_test;
@@ -70,12 +71,7 @@ void check_crash_safety(const std::string& writer) {
   CHECK(kills >= 1);
   auto a = trainkit::state::read_archive(final_snapshot_path(straight));
   auto b = trainkit::state::read_archive(final_snapshot_path(crashed));
-  for (const char* prefix : {"model/", "optimizer/", "updater/"})
-    for (auto it = a.leaves.lower_bound(prefix); it != a.leaves.end() && it->first.rfind(prefix, 0) == 0; ++it) {
-      INFO(it->first);
-      REQUIRE(b.leaves.count(it->first) == 1);
-      CHECK((it->second == b.leaves.at(it->first)));
-    }
+  check_same_leaves(a, b);
   CHECK(without_time(read_json(straight.file("result/log"))) == without_time(read_json(crashed.file("result/log"))));
 }
 
